@@ -1,0 +1,53 @@
+// The store: Redis through @fastify/redis (REDIS_URL, or a Cluster from REDIS_CLUSTER_NODES), or, when neither
+// is set, the embedded in-process store for one local development instance.
+import fastifyRedis from '@fastify/redis'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Cluster, type RedisOptions } from 'ioredis'
+import { parseClusterNodes } from '../src/config.js'
+import { EmbeddedStore } from '../src/store/embedded/embedded-store.js'
+import { RedisStore } from '../src/store/redis-store.js'
+import type { Store } from '../src/store/store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store
+  }
+}
+
+/** Fail fast while Redis is away (the routes answer 503), and reconnect in the background. */
+const connectionOptions: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 2000,
+  connectTimeout: 5000,
+  enableAutoPipelining: true,
+  retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000)
+}
+
+async function storePlugin (fastify: FastifyInstance): Promise<void> {
+  const { REDIS_URL, REDIS_CLUSTER_NODES } = fastify.config
+  if (REDIS_CLUSTER_NODES !== undefined) {
+    const client = new Cluster(parseClusterNodes(REDIS_CLUSTER_NODES), {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+      redisOptions: connectionOptions
+    })
+    await fastify.register(fastifyRedis, { client, closeClient: true })
+  } else if (REDIS_URL !== undefined) {
+    await fastify.register(fastifyRedis, { url: REDIS_URL, ...connectionOptions })
+  }
+
+  if (fastify.hasDecorator('redis')) {
+    fastify.redis.on('error', (err: Error) => fastify.log.warn({ err }, 'redis connection error'))
+    fastify.decorate('store', new RedisStore(fastify.redis))
+  } else {
+    fastify.log.warn('REDIS_URL and REDIS_CLUSTER_NODES are unset: using the embedded in-process store. ' +
+      'It keeps nothing across restarts and is safe for ONE local instance only; never use it in production.')
+    fastify.decorate('store', new EmbeddedStore())
+  }
+  fastify.addHook('onClose', async () => await fastify.store.close())
+}
+
+export default fp(storePlugin, { name: 'store', dependencies: ['config'] })

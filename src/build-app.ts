@@ -1,0 +1,34 @@
+// Builds a configured Fastify instance of the service; server.ts listens on it, tests inject into it.
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import type { Config } from '../schemas/config.js'
+import app from './app.js'
+import { loggerOptions } from './logger.js'
+
+export interface BuildAppOptions {
+  config: Config
+  /** Overrides the logger built from LOG_LEVEL (tests pass `false` or a stream). */
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    logger: options.logger ?? loggerOptions(options.config),
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID()
+    },
+    requestIdHeader: false,
+    bodyLimit: 64 * 1024,
+    connectionTimeout: 30_000,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false } }
+  })
+  fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
+  await fastify.register(app, { config: options.config })
+  return fastify
+}

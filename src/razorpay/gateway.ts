@@ -1,0 +1,143 @@
+// A small typed gateway over the official Razorpay SDK. Every SDK failure shape (JSON error, HTML 5xx,
+// timeout, refused or reset connection) leaves it as PaymentProviderError (502) or PaymentProviderTimeoutError (504).
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import Razorpay from 'razorpay'
+import type { Orders } from 'razorpay/dist/types/orders.js'
+import type { Payments } from 'razorpay/dist/types/payments.js'
+import { PaymentProviderError, PaymentProviderTimeoutError } from '../errors.js'
+
+export type RazorpayOrder = Orders.RazorpayOrder
+export type RazorpayPayment = Payments.RazorpayPayment
+
+export interface GatewayOptions {
+  keyId: string
+  keySecret: string
+  webhookSecret: string
+  apiUrl: string
+  timeoutMs: number
+}
+
+export interface CreateOrderInput {
+  amount: number
+  currency: string
+  receipt: string
+  notes: Record<string, string>
+}
+
+/** What the provider said when it failed, kept on the thrown error for logs and for callers that branch on it. */
+export interface ProviderFailure {
+  operation: string
+  statusCode: number
+  code?: string
+  reason?: string
+  description?: string
+}
+
+interface AxiosLikeError { code?: string, message?: string, response?: unknown }
+interface AxiosLike {
+  defaults: { baseURL?: string, timeout?: number, proxy?: unknown }
+  interceptors: { response: { use (onOk: (v: unknown) => unknown, onError: (e: AxiosLikeError) => unknown): void } }
+}
+
+const timeoutCodes = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED'])
+
+export class RazorpayGateway {
+  readonly keyId: string
+  readonly #keySecret: string
+  readonly #webhookSecret: string
+  readonly #sdk: Razorpay
+
+  constructor (options: GatewayOptions) {
+    this.keyId = options.keyId
+    this.#keySecret = options.keySecret
+    this.#webhookSecret = options.webhookSecret
+    this.#sdk = new Razorpay({ key_id: options.keyId, key_secret: options.keySecret })
+    // The SDK hardcodes its base URL, has no timeout and honours HTTP_PROXY; its axios client is the way in.
+    const http = (this.#sdk as unknown as { api: { rq: AxiosLike } }).api.rq
+    http.defaults.baseURL = options.apiUrl.replace(/\/+$/, '')
+    http.defaults.timeout = options.timeoutMs
+    http.defaults.proxy = false
+    // The SDK reads `err.response.status` and loses everything else when there is no response: give it one.
+    http.interceptors.response.use(value => value, (err: AxiosLikeError) => {
+      if (err.response === undefined) {
+        err.response = { status: 0, data: { error: { code: 'NETWORK_ERROR', reason: err.code, description: err.message } } }
+      }
+      return Promise.reject(err)
+    })
+  }
+
+  async createOrder (input: CreateOrderInput): Promise<RazorpayOrder> {
+    return await this.#call('create order', async () => await this.#sdk.orders.create({
+      amount: input.amount, currency: input.currency, receipt: input.receipt, notes: input.notes
+    }))
+  }
+
+  async fetchOrder (orderId: string): Promise<RazorpayOrder> {
+    return await this.#call('fetch order', async () => await this.#sdk.orders.fetch(orderId))
+  }
+
+  async findOrdersByReceipt (receipt: string): Promise<RazorpayOrder[]> {
+    const page = await this.#call('find orders by receipt', async () =>
+      await this.#sdk.orders.all({ receipt, count: 100 }))
+    return page.items.filter(order => order.receipt === receipt)
+  }
+
+  async fetchOrderPayments (orderId: string): Promise<RazorpayPayment[]> {
+    const page = await this.#call('fetch order payments', async () =>
+      await this.#sdk.orders.fetchPayments(orderId) as unknown as { items: RazorpayPayment[] })
+    return page.items
+  }
+
+  async fetchPayment (paymentId: string): Promise<RazorpayPayment> {
+    return await this.#call('fetch payment', async () => await this.#sdk.payments.fetch(paymentId))
+  }
+
+  /** Checkout's signature: hex HMAC-SHA256(key_secret, order_id + '|' + payment_id), compared in constant time. */
+  isPaymentSignatureValid (orderId: string, paymentId: string, signature: string): boolean {
+    return hmacMatches(this.#keySecret, `${orderId}|${paymentId}`, signature)
+  }
+
+  /** Webhook signature over the raw body bytes, compared in constant time. */
+  isWebhookSignatureValid (rawBody: Buffer | string, signature: string): boolean {
+    return hmacMatches(this.#webhookSecret, rawBody, signature)
+  }
+
+  async #call<T> (operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      throw toProviderError(operation, err)
+    }
+  }
+}
+
+function hmacMatches (secret: string, payload: Buffer | string, signature: string): boolean {
+  const expected = createHmac('sha256', secret).update(payload).digest()
+  const given = Buffer.from(signature, 'hex')
+  return /^[0-9a-f]+$/i.test(signature) && given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+/** Converts whatever the SDK threw (a plain object, a TypeError, an Error) into one of our two coded errors. */
+export function toProviderError (operation: string, thrown: unknown): Error {
+  const shape = thrown as { statusCode?: number, error?: { code?: string, reason?: string, description?: string } }
+  const failure: ProviderFailure = {
+    operation,
+    statusCode: typeof shape?.statusCode === 'number' ? shape.statusCode : 0,
+    code: shape?.error?.code,
+    reason: shape?.error?.reason ?? undefined,
+    description: shape?.error?.description
+  }
+  const timedOut = failure.code === 'NETWORK_ERROR' && timeoutCodes.has(failure.reason ?? '')
+  if (failure.statusCode === 0 && failure.code === undefined) {
+    failure.description = thrown instanceof Error ? thrown.message : String(thrown)
+  }
+  const summary = failure.statusCode === 0
+    ? `${operation}: ${failure.reason ?? 'network error'}`
+    : `${operation}: HTTP ${failure.statusCode}${failure.code !== undefined ? ` ${failure.code}` : ' (no JSON error body)'}`
+  const error = timedOut ? new PaymentProviderTimeoutError() : new PaymentProviderError(summary)
+  return Object.assign(error, { provider: failure, cause: thrown })
+}
+
+export function providerFailureOf (err: unknown): ProviderFailure | undefined {
+  return (err as { provider?: ProviderFailure })?.provider
+}

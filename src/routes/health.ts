@@ -1,0 +1,34 @@
+// Liveness (the process answers) and readiness (the store answers) for orchestrators.
+import type { FastifyInstance } from 'fastify'
+import Type from 'typebox'
+
+const HealthSchema = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  store: Type.Optional(Type.String())
+})
+
+const readinessTimeoutMs = 1000
+
+export default async function healthRoutes (fastify: FastifyInstance): Promise<void> {
+  fastify.get('/health/live', {
+    schema: { tags: ['health'], response: { 200: HealthSchema } }
+  }, async () => ({ status: 'ok' as const }))
+
+  fastify.get('/health/ready', {
+    schema: { tags: ['health'], response: { 200: HealthSchema, 503: HealthSchema } }
+  }, async (request, reply) => {
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        fastify.store.ping(),
+        new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error('ping timed out')), readinessTimeoutMs) })
+      ])
+      return { status: 'ok' as const, store: fastify.store.kind }
+    } catch (err) {
+      request.log.warn({ err }, 'readiness check: store unreachable')
+      return await reply.code(503).send({ status: 'unavailable' as const, store: 'unreachable' })
+    } finally {
+      clearTimeout(timer)
+    }
+  })
+}
