@@ -31,15 +31,15 @@ function handleError (err: ServiceError, request: FastifyRequest, reply: Fastify
   } else {
     request.log.warn({ code, message }, 'request rejected')
   }
-  if (err.headers !== undefined) void reply.headers(err.headers)
-  void reply.code(statusCode).send(errorBody(statusCode, code, message))
+  if (err.headers !== undefined) reply.headers(err.headers)
+  reply.code(statusCode).send(errorBody(statusCode, code, message))
 }
 
 async function errorHandlerPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.setErrorHandler(handleError)
   fastify.setNotFoundHandler((request, reply) => {
     request.log.warn({ url: request.url }, 'route not found')
-    void reply.code(404).send(errorBody(404, 'NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`))
+    reply.code(404).send(errorBody(404, 'NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`))
   })
 }
 

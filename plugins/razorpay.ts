@@ -39,7 +39,8 @@ async function razorpayPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.addHook('onListen', async () => {
     const address = fastify.server.address()
     if (address !== null && typeof address === 'object') {
-      const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]`
+      const host = address.family === 'IPv6'
+        ? `[${address.address === '::' ? '::1' : address.address}]`
         : (address.address === '0.0.0.0' ? '127.0.0.1' : address.address)
       emulator.setWebhookUrl(`http://${host}:${address.port}/api/webhooks/razorpay`)
     }

@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Cluster, type RedisOptions } from 'ioredis'
 import { parseClusterNodes } from '../src/config.js'
-import { EmbeddedStore } from '../src/store/embedded/embedded-store.js'
 import { RedisStore } from '../src/store/redis-store.js'
 import type { Store } from '../src/store/store.js'
 
@@ -45,6 +44,8 @@ async function storePlugin (fastify: FastifyInstance): Promise<void> {
   } else {
     fastify.log.warn('REDIS_URL and REDIS_CLUSTER_NODES are unset: using the embedded in-process store. ' +
       'It keeps nothing across restarts and is safe for ONE local instance only; never use it in production.')
+    // Loaded only here: a service on Redis never loads the Lua VM.
+    const { EmbeddedStore } = await import('../src/store/embedded/embedded-store.js')
     fastify.decorate('store', new EmbeddedStore())
   }
   fastify.addHook('onClose', async () => await fastify.store.close())

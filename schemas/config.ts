@@ -9,8 +9,10 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
     { default: 'development' }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)),
-    { default: 'info' }),
+  LOG_LEVEL: Type.Union([
+    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
+  ], { default: 'info' }),
 
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'redis:// or rediss:// URL' })),
   REDIS_CLUSTER_NODES: Type.Optional(Type.String({
@@ -36,6 +38,7 @@ export const ConfigSchema = Type.Object({
   IDEMPOTENCY_REQUIRE_KEY: Type.Boolean({ default: false }),
   IDEMPOTENCY_MAX_WAIT_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   IDEMPOTENCY_MAX_RECORD_BYTES: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 262_144 }),
+  IDEMPOTENCY_LOCAL_CACHE_ENTRIES: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   RESERVATION_TTL_SECONDS: Seconds(900, 'how long reserved stock waits for payment'),
   CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 }))
 })

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
+import fp from 'fastify-plugin'
 import type { Config } from '../schemas/config.js'
 import app from './app.js'
 import { loggerOptions } from './logger.js'
@@ -29,6 +30,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false } }
   })
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
-  await fastify.register(app, { config: options.config })
+  // Unwrapped so that tests and server.ts see the decorators (store, catalog, …) on the instance they hold.
+  await fastify.register(fp(app), { config: options.config })
   return fastify
 }

@@ -1,0 +1,275 @@
+// Exactly-once requests. A route opts in with `config: { idempotency: true }` (or options); its first request
+// runs the handler under a lock, the response (status < 500) is stored, and every repeat replays it byte for byte.
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import {
+  IdempotencyInProgressError, IdempotencyKeyInvalidError, IdempotencyKeyMissingError, IdempotencyKeyReusedError,
+  StoreUnavailableHttpError
+} from '../src/errors.js'
+import type { IdempotencyContext } from '../src/idempotency/context.js'
+import { CompletedCache } from '../src/idempotency/completed-cache.js'
+import { requestFingerprint } from '../src/idempotency/fingerprint.js'
+import { IdempotencyStore, lockValue, type AcquireResult } from '../src/idempotency/idempotency-store.js'
+import {
+  derivedKey, idempotencyKeys, isValidIdempotencyKey, preferredWaitSeconds, scopeHash, type IdempotencyKeys
+} from '../src/idempotency/keys.js'
+import type { StoredResponse } from '../src/idempotency/record.js'
+import { waitForCompletion } from '../src/idempotency/wait.js'
+import { StoreUnavailableError } from '../src/store/store.js'
+
+export interface IdempotencyRouteOptions {
+  /** Response headers replayed besides content-type and location. */
+  replayHeaders?: string[]
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    idempotency?: boolean | IdempotencyRouteOptions
+  }
+  interface FastifyRequest {
+    idempotency: IdempotencyContext | null
+  }
+}
+
+const alwaysReplayed = ['content-type', 'location']
+const storeRetryAfterSeconds = '1'
+const inProgressRetryAfterSeconds = '1'
+
+type Phase = 'running' | 'finished'
+
+class Execution implements IdempotencyContext {
+  phase: Phase = 'running'
+  renewal: NodeJS.Timeout | undefined
+  constructor (
+    readonly key: string,
+    readonly scope: string,
+    readonly attempt: number,
+    readonly keys: IdempotencyKeys,
+    readonly lock: string,
+    readonly fingerprint: string,
+    readonly ttlSeconds: number,
+    readonly checkpoints: Map<string, string>,
+    readonly save: (execution: Execution, name: string, value: string) => Promise<void>
+  ) {}
+
+  async checkpoint (name: string, value: string): Promise<void> {
+    this.checkpoints.set(name, value)
+    await this.save(this, name, value)
+  }
+
+  recover (name: string): string | undefined {
+    return this.checkpoints.get(name)
+  }
+}
+
+function withRetryAfter<T extends Error> (error: T, seconds: string): T {
+  return Object.assign(error, { headers: { 'retry-after': seconds } })
+}
+
+async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
+  const config = fastify.config
+  const store = new IdempotencyStore(fastify.store)
+  const cache = new CompletedCache(config.IDEMPOTENCY_LOCAL_CACHE_ENTRIES)
+  const lockTtlMs = config.IDEMPOTENCY_LOCK_TTL_SECONDS * 1000
+  const metrics = fastify.metrics
+
+  fastify.decorateRequest('idempotency', null)
+
+  function count (request: FastifyRequest, outcome: string): void {
+    metrics.idempotency.inc({ route: request.routeOptions.url ?? '', outcome })
+  }
+
+  function failure (request: FastifyRequest, reason: string): void {
+    metrics.idempotencyStoreFailures.inc({ route: request.routeOptions.url ?? '', reason })
+  }
+
+  async function saveCheckpoint (execution: Execution, name: string, value: string): Promise<void> {
+    const owner = await store.checkpoint(execution.keys, execution.lock, name, value, execution.ttlSeconds)
+    if (!owner) fastify.log.warn({ key: execution.key, checkpoint: name }, 'idempotency lock lost before a checkpoint')
+  }
+
+  function scheduleRenewal (request: FastifyRequest, execution: Execution): void {
+    execution.renewal = setTimeout(() => {
+      store.renew(execution.keys, execution.lock, lockTtlMs).then(owned => {
+        if (execution.phase !== 'running') return
+        if (owned) scheduleRenewal(request, execution)
+        else {
+          request.log.error({ key: execution.key }, 'idempotency lock lost while the handler runs')
+          failure(request, 'lock_lost')
+        }
+      }, (err: unknown) => {
+        request.log.warn({ err }, 'idempotency lock renewal failed; retrying')
+        if (execution.phase === 'running') scheduleRenewal(request, execution)
+      })
+    }, Math.max(Math.floor(lockTtlMs / 3), 10))
+    execution.renewal.unref()
+  }
+
+  function replay (request: FastifyRequest, reply: FastifyReply, response: StoredResponse,
+    fingerprint: string, waitedSeconds: number | undefined): FastifyReply {
+    if (response.fingerprint !== fingerprint) {
+      count(request, 'key_reused')
+      throw new IdempotencyKeyReusedError()
+    }
+    reply.code(response.statusCode).headers(response.headers).header('idempotent-replayed', 'true')
+    if (waitedSeconds !== undefined) reply.header('preference-applied', `wait=${waitedSeconds}`)
+    return reply.send(response.body)
+  }
+
+  async function acquire (request: FastifyRequest, keys: IdempotencyKeys, lock: string, ttlSeconds: number,
+    waitSeconds: number): Promise<AcquireResult> {
+    const lease = { lock, lockTtlMs, ttlSeconds }
+    try {
+      const first = await store.acquire(keys, lease)
+      if (first.state !== 'in-progress' || waitSeconds === 0) return first
+      if (first.fingerprint !== lock.slice(lock.indexOf(' ') + 1)) return first
+      return await waitForCompletion(store, keys, lease, waitSeconds * 1000)
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err
+      request.log.error({ err }, 'idempotency store unavailable: refusing to run the handler')
+      count(request, 'store_unavailable')
+      throw withRetryAfter(new StoreUnavailableHttpError(), storeRetryAfterSeconds)
+    }
+  }
+
+  function validateKeyHeader (request: FastifyRequest): void {
+    const header = request.headers['idempotency-key']
+    if (header === undefined) {
+      if (config.IDEMPOTENCY_REQUIRE_KEY) throw new IdempotencyKeyMissingError()
+    } else if (typeof header !== 'string' || !isValidIdempotencyKey(header)) {
+      throw new IdempotencyKeyInvalidError()
+    }
+  }
+
+  async function begin (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const method = request.method
+    const route = request.routeOptions.url ?? request.url
+    const header = request.headers['idempotency-key'] as string | undefined
+    const fingerprint = requestFingerprint(method, route, request.body)
+    const key = header ?? derivedKey(fingerprint)
+    const scope = scopeHash(request.clientId, method, route, key)
+    const keys = idempotencyKeys(scope)
+
+    const cached = cache.get(keys.record)
+    if (cached !== undefined) {
+      count(request, 'cached_replay')
+      return replay(request, reply, cached, fingerprint, undefined)
+    }
+
+    const preferred = preferredWaitSeconds(request.headers.prefer)
+    const waitSeconds = preferred === undefined ? 0 : Math.min(preferred, config.IDEMPOTENCY_MAX_WAIT_SECONDS)
+    const lock = lockValue(randomBytes(16).toString('base64url'), fingerprint)
+    const ttlSeconds = header === undefined ? config.IDEMPOTENCY_FALLBACK_TTL_SECONDS : config.IDEMPOTENCY_TTL_SECONDS
+    const result = await acquire(request, keys, lock, ttlSeconds, waitSeconds)
+    const waited = preferred === undefined ? undefined : waitSeconds
+
+    if (result.state === 'completed') {
+      count(request, 'replayed')
+      cache.set(keys.record, result.response, result.response.createdAt + result.response.ttlSeconds * 1000 - 1000)
+      return replay(request, reply, result.response, fingerprint, waited)
+    }
+    if (result.state === 'in-progress') {
+      if (result.fingerprint !== fingerprint) {
+        count(request, 'key_reused')
+        throw new IdempotencyKeyReusedError()
+      }
+      count(request, 'in_progress')
+      throw withRetryAfter(new IdempotencyInProgressError(), inProgressRetryAfterSeconds)
+    }
+
+    const execution = new Execution(key, scope, result.attempt, keys, lock, fingerprint, ttlSeconds, result.checkpoints,
+      saveCheckpoint)
+    request.idempotency = execution
+    if (waited !== undefined) reply.header('preference-applied', `wait=${waited}`)
+    scheduleRenewal(request, execution)
+    count(request, 'executed')
+    return undefined
+  }
+
+  async function finish (request: FastifyRequest, reply: FastifyReply, payload: unknown,
+    options: IdempotencyRouteOptions): Promise<void> {
+    const execution = request.idempotency
+    if (!(execution instanceof Execution) || execution.phase !== 'running') return
+    execution.phase = 'finished'
+    clearTimeout(execution.renewal)
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined
+
+    if (reply.statusCode >= 500 || body === undefined || Buffer.byteLength(body) > config.IDEMPOTENCY_MAX_RECORD_BYTES) {
+      if (reply.statusCode < 500) {
+        request.log.error({ key: execution.key, statusCode: reply.statusCode }, 'response not cacheable (stream or over IDEMPOTENCY_MAX_RECORD_BYTES): lock released')
+        failure(request, 'not_cacheable')
+      }
+      await release(request, execution)
+      return
+    }
+
+    const headers: Record<string, string> = {}
+    for (const name of [...alwaysReplayed, ...(options.replayHeaders ?? [])]) {
+      const value = reply.getHeader(name)
+      if (value !== undefined) headers[name] = String(value)
+    }
+    const response: StoredResponse = {
+      statusCode: reply.statusCode,
+      headers,
+      fingerprint: execution.fingerprint,
+      createdAt: Date.now(),
+      ttlSeconds: execution.ttlSeconds,
+      body
+    }
+    try {
+      const outcome = await store.complete(execution.keys, execution.lock, response)
+      if (outcome === 'stored') {
+        cache.set(execution.keys.record, response, response.createdAt + response.ttlSeconds * 1000 - 1000)
+      } else if (outcome === 'stored-after-expiry') {
+        request.log.warn({ key: execution.key }, 'idempotency lock had expired unclaimed; response stored')
+        failure(request, 'lock_expired')
+      } else {
+        request.log.error({ key: execution.key, outcome }, 'idempotency lock lost: another request owns this key; its record is kept')
+        failure(request, 'lock_lost')
+      }
+    } catch (err) {
+      // The handler ran: the response still goes out; the lock expires by itself.
+      request.log.error({ err, key: execution.key }, 'could not store the idempotent response')
+      failure(request, 'store_failed')
+    }
+  }
+
+  async function release (request: FastifyRequest, execution: Execution): Promise<void> {
+    execution.phase = 'finished'
+    clearTimeout(execution.renewal)
+    try {
+      await store.release(execution.keys, execution.lock)
+    } catch (err) {
+      request.log.error({ err, key: execution.key }, 'could not release the idempotency lock; it will expire')
+      failure(request, 'release_failed')
+    }
+  }
+
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    const setting = route.config?.idempotency
+    if (setting === undefined || setting === false) return
+    const options: IdempotencyRouteOptions = setting === true ? {} : setting
+    if (route.schema?.response === undefined) {
+      throw new Error(`${route.method} ${route.url} opts into idempotency but declares no response schema: ` +
+        'only serialized JSON responses can be stored and replayed (streams cannot)')
+    }
+    route.onRequest = [...toArray(route.onRequest), async (request: FastifyRequest) => validateKeyHeader(request)]
+    route.preHandler = [...toArray(route.preHandler), begin]
+    route.onSend = [...toArray(route.onSend), async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      await finish(request, reply, payload, options)
+      return payload
+    }]
+    // A request that never reached onSend (its socket died first) must not keep the lock until it expires.
+    route.onResponse = [...toArray(route.onResponse), async (request: FastifyRequest) => {
+      const execution = request.idempotency
+      if (execution instanceof Execution && execution.phase === 'running') await release(request, execution)
+    }]
+  })
+}
+
+function toArray<T> (value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+}
+
+export default fp(idempotencyPlugin, { name: 'idempotency', dependencies: ['config', 'store', 'metrics'] })

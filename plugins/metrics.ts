@@ -1,0 +1,65 @@
+// Prometheus metrics: one registry per app instance (tests build many), HTTP timings, and the counters
+// other plugins increment. Served at GET /metrics.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+function createMetrics (registry: Registry) {
+  return {
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry]
+    }),
+    idempotency: new Counter({
+      name: 'idempotency_requests_total',
+      help: 'Idempotent requests by outcome (executed, replayed, cached_replay, in_progress, waited, key_reused, store_unavailable, not_stored)',
+      labelNames: ['route', 'outcome'] as const,
+      registers: [registry]
+    }),
+    idempotencyStoreFailures: new Counter({
+      name: 'idempotency_store_failures_total',
+      help: 'Failures to store or release after the handler ran, and locks found lost',
+      labelNames: ['route', 'reason'] as const,
+      registers: [registry]
+    }),
+    razorpayRequests: new Histogram({
+      name: 'razorpay_request_duration_seconds',
+      help: 'Razorpay API calls by operation and outcome',
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry]
+    })
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics
+  }
+}
+
+async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  fastify.decorate('metrics', createMetrics(registry))
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    fastify.metrics.httpDuration.observe({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode)
+    }, reply.elapsedTime / 1000)
+  })
+
+  fastify.get('/metrics', async (_request, reply) => {
+    reply.type(registry.contentType)
+    return await registry.metrics()
+  })
+}
+
+export default fp(metricsPlugin, { name: 'metrics' })

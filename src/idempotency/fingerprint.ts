@@ -1,0 +1,19 @@
+// A stable SHA-256 of method, route and the canonical JSON of the body: key order never matters.
+import { createHash } from 'node:crypto'
+
+/** JSON with object keys sorted at every depth; arrays keep their order. */
+export function canonicalJson (value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  const entries = Object.keys(value as Record<string, unknown>).sort()
+    .filter(key => (value as Record<string, unknown>)[key] !== undefined)
+    .map(key => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+  return `{${entries.join(',')}}`
+}
+
+export function requestFingerprint (method: string, route: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method}\n${route}\n`)
+    .update(body === undefined ? '' : canonicalJson(body))
+    .digest('base64url')
+}
