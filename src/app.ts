@@ -1,21 +1,36 @@
 // The application as a Fastify plugin: infrastructure plugins first, then the routes. It never listens.
 import type { FastifyInstance } from 'fastify'
+import authPlugin from '../plugins/auth.js'
+import catalogPlugin, { type CatalogPluginOptions } from '../plugins/catalog.js'
 import configPlugin from '../plugins/config.js'
 import errorHandlerPlugin from '../plugins/error-handler.js'
+import idempotencyPlugin from '../plugins/idempotency.js'
+import metricsPlugin from '../plugins/metrics.js'
 import razorpayPlugin from '../plugins/razorpay.js'
 import storePlugin from '../plugins/redis.js'
 import type { Config } from '../schemas/config.js'
+import adminRoutes from './routes/admin.js'
+import checkoutRoutes from './routes/checkout.js'
 import healthRoutes from './routes/health.js'
+import orderRoutes from './routes/orders.js'
 
 export interface AppOptions {
   config: Config
+  catalog?: CatalogPluginOptions
 }
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { config: options.config })
   await fastify.register(errorHandlerPlugin)
+  await fastify.register(metricsPlugin)
   await fastify.register(storePlugin)
   await fastify.register(razorpayPlugin)
+  await fastify.register(authPlugin)
+  await fastify.register(idempotencyPlugin)
+  await fastify.register(catalogPlugin, options.catalog ?? {})
 
   await fastify.register(healthRoutes)
+  await fastify.register(checkoutRoutes)
+  await fastify.register(orderRoutes)
+  if (options.config.ADMIN_TOKEN !== undefined) await fastify.register(adminRoutes)
 }

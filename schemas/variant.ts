@@ -1,0 +1,25 @@
+// The admin view of a variant: price and stock counters.
+import Type, { type Static } from 'typebox'
+import { CurrencySchema } from './checkout.js'
+import { IdentifierSchema } from './common.js'
+
+export const VariantParamsSchema = Type.Object({ variantId: IdentifierSchema })
+
+export const PutVariantBodySchema = Type.Object({
+  price: Type.Integer({ minimum: 1, maximum: 100_000_000_00, description: 'unit price in paise' }),
+  currency: CurrencySchema,
+  stock: Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'total units: available + reserved + sold' })
+}, { additionalProperties: false })
+export type PutVariantBody = Static<typeof PutVariantBodySchema>
+
+export const VariantSchema = Type.Object({
+  variantId: Type.String(),
+  price: Type.Integer(),
+  currency: Type.String(),
+  available: Type.Integer(),
+  reserved: Type.Integer(),
+  sold: Type.Integer()
+}, { $id: 'Variant' })
+
+export const CatalogFileSchema = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }), PutVariantBodySchema)
+export type CatalogFile = Static<typeof CatalogFileSchema>

@@ -1,0 +1,125 @@
+// Variants (price, currency, stock) and their reservations in the store. Every change of stock is one atomic
+// script on the variant's hash slot, so available + reserved + sold always equals the stock the admin set.
+import { defineScript, type Store, type StoreReply } from '../store/store.js'
+
+const scripts = {
+  putVariant: defineScript('catalog-put-variant', new URL('./put-variant.lua', import.meta.url)),
+  seedVariant: defineScript('catalog-seed-variant', new URL('./seed-variant.lua', import.meta.url)),
+  reserve: defineScript('catalog-reserve', new URL('./reserve.lua', import.meta.url)),
+  attachOrder: defineScript('catalog-attach-order', new URL('./attach-order.lua', import.meta.url)),
+  settle: defineScript('catalog-settle', new URL('./settle.lua', import.meta.url))
+}
+
+const variantIndex = 'variants'
+
+export interface VariantInput { price: number, currency: string, stock: number }
+export interface Variant { variantId: string, price: number, currency: string, available: number, reserved: number, sold: number }
+
+export interface ReserveInput {
+  variantId: string
+  reservationId: string
+  quantity: number
+  amount: number
+  currency: string
+  expiresAt: number
+  clientId: string
+}
+
+export type ReserveResult =
+  | { outcome: 'reserved' | 'existing', expiresAt: number }
+  | { outcome: 'not_found' }
+  | { outcome: 'amount_mismatch', price: number }
+  | { outcome: 'currency_mismatch', currency: string }
+  | { outcome: 'insufficient', available: number }
+
+export type PutVariantResult = { updated: true, variant: Variant } | { updated: false, committed: number }
+
+export type SettleMode = 'release' | 'expire' | 'commit'
+export type SettleResult = { ended: true, orderId: string | undefined, quantity: number } | { ended: false }
+
+/** All keys of a variant share its {hash tag}. */
+export function variantKeys (variantId: string): { variant: string, reservations: string, expiries: string } {
+  return {
+    variant: `variant:{${variantId}}`,
+    reservations: `variant:{${variantId}}:reservations`,
+    expiries: `variant:{${variantId}}:expiries`
+  }
+}
+
+export class Catalog {
+  readonly #store: Store
+  readonly #now: () => number
+
+  constructor (store: Store, now: () => number = Date.now) {
+    this.#store = store
+    this.#now = now
+  }
+
+  async getVariant (variantId: string): Promise<Variant | undefined> {
+    const reply = await this.#store.command('hmget', [variantKeys(variantId).variant, 'price', 'currency', 'available', 'reserved', 'sold']) as Array<string | null>
+    if (reply[0] === null) return undefined
+    return {
+      variantId,
+      price: Number(reply[0]),
+      currency: String(reply[1]),
+      available: Number(reply[2]),
+      reserved: Number(reply[3]),
+      sold: Number(reply[4])
+    }
+  }
+
+  async putVariant (variantId: string, input: VariantInput): Promise<PutVariantResult> {
+    const keys = variantKeys(variantId)
+    const reply = await this.#store.eval(scripts.putVariant, [keys.variant, variantIndex],
+      [variantId, input.price, input.currency, input.stock, this.#now()]) as number[]
+    if (reply[0] === 0) return { updated: false, committed: reply[1] }
+    return {
+      updated: true,
+      variant: { variantId, price: input.price, currency: input.currency, available: reply[1], reserved: reply[2], sold: reply[3] }
+    }
+  }
+
+  /** Adds a variant only if the store does not have it yet; true when added. */
+  async seedVariant (variantId: string, input: VariantInput): Promise<boolean> {
+    const keys = variantKeys(variantId)
+    return await this.#store.eval(scripts.seedVariant, [keys.variant, variantIndex],
+      [variantId, input.price, input.currency, input.stock, this.#now()]) === 1
+  }
+
+  async listVariantIds (): Promise<string[]> {
+    return await this.#store.command('smembers', [variantIndex]) as string[]
+  }
+
+  async reserve (input: ReserveInput): Promise<ReserveResult> {
+    const keys = variantKeys(input.variantId)
+    const reply = await this.#store.eval(scripts.reserve, [keys.variant, keys.reservations, keys.expiries], [
+      input.reservationId, input.quantity, input.amount, input.currency, input.expiresAt, input.clientId
+    ]) as StoreReply[]
+    switch (reply[0]) {
+      case 'reserved': case 'existing': return { outcome: reply[0], expiresAt: Number(reply[1]) }
+      case 'amount_mismatch': return { outcome: 'amount_mismatch', price: Number(reply[1]) }
+      case 'currency_mismatch': return { outcome: 'currency_mismatch', currency: String(reply[1]) }
+      case 'insufficient': return { outcome: 'insufficient', available: Number(reply[1]) }
+      default: return { outcome: 'not_found' }
+    }
+  }
+
+  async attachOrder (variantId: string, reservationId: string, orderId: string): Promise<boolean> {
+    return await this.#store.eval(scripts.attachOrder, [variantKeys(variantId).reservations], [reservationId, orderId]) === 1
+  }
+
+  async settle (variantId: string, reservationId: string, mode: SettleMode): Promise<SettleResult> {
+    const keys = variantKeys(variantId)
+    const reply = await this.#store.eval(scripts.settle, [keys.variant, keys.reservations, keys.expiries],
+      [reservationId, mode, this.#now()]) as StoreReply[]
+    if (reply[0] !== 1) return { ended: false }
+    const orderId = String(reply[1] ?? '')
+    return { ended: true, orderId: orderId === '' ? undefined : orderId, quantity: Number(reply[2]) }
+  }
+
+  /** Reservations of a variant whose time has passed, oldest first. */
+  async expiredReservations (variantId: string, limit: number): Promise<string[]> {
+    return await this.#store.command('zrangebyscore',
+      [variantKeys(variantId).expiries, '-inf', this.#now(), 'LIMIT', 0, limit]) as string[]
+  }
+}

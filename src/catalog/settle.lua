@@ -1,0 +1,26 @@
+-- Ends a reservation: 'release' returns its stock to available (payment failed, provider error), 'expire' does the
+-- same only once its time has passed, 'commit' moves it to sold (paid). Ending twice does nothing.
+-- KEYS: variant hash, reservations hash, expiries zset. ARGV: reservation id, mode, now ms.
+-- Replies: {1, order id, quantity} ended now | {0} nothing to end (already ended, or not yet expired)
+local value = redis.call('HGET', KEYS[2], ARGV[1])
+if not value then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return {0}
+end
+if ARGV[2] == 'expire' then
+  local expiresAt = redis.call('ZSCORE', KEYS[3], ARGV[1])
+  if expiresAt and tonumber(expiresAt) > tonumber(ARGV[3]) then
+    return {0}
+  end
+end
+local quantity, _, order = string.match(value, '^(%d+)|([^|]*)|(.*)$')
+quantity = tonumber(quantity)
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'reserved', -quantity)
+if ARGV[2] == 'commit' then
+  redis.call('HINCRBY', KEYS[1], 'sold', quantity)
+else
+  redis.call('HINCRBY', KEYS[1], 'available', quantity)
+end
+return {1, order, quantity}

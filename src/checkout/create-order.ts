@@ -1,0 +1,127 @@
+// The order flow, run under the idempotency lock: price check and stock reservation in one step, the
+// Razorpay order tagged with the key, a checkpoint of its id, the order record. A Razorpay failure releases
+// the reservation before the error goes out; a retry after a crash finishes the same order.
+import type { CreateOrderBody, CreateOrderResponse } from '../../schemas/checkout.js'
+import type { IdempotencyContext as IdempotentAttempt } from '../idempotency/context.js'
+import type { Catalog } from '../catalog/catalog.js'
+import {
+  AmountMismatchError, InsufficientStockError, VariantNotFoundError
+} from '../errors.js'
+import { providerFailureOf, type RazorpayGateway, type RazorpayOrder } from '../razorpay/gateway.js'
+import { OrderStatuses, type OrderRecord, type OrderStore } from '../orders/order-store.js'
+
+export interface CreateOrderDependencies {
+  catalog: Catalog
+  orders: OrderStore
+  razorpay: RazorpayGateway
+  reservationTtlSeconds: number
+  now?: () => number
+}
+
+const razorpayOrderCheckpoint = 'razorpay_order_id'
+
+export async function createOrder (deps: CreateOrderDependencies, clientId: string, body: CreateOrderBody,
+  attempt: IdempotentAttempt): Promise<CreateOrderResponse> {
+  const now = deps.now ?? Date.now
+  const currency = body.currency ?? 'INR'
+  const receipt = `rcpt_${attempt.scope}`
+  const reservationId = `res_${attempt.scope}`
+
+  const reservation = await deps.catalog.reserve({
+    variantId: body.variantId,
+    reservationId,
+    quantity: body.quantity,
+    amount: body.amount,
+    currency,
+    expiresAt: now() + deps.reservationTtlSeconds * 1000,
+    clientId
+  })
+  switch (reservation.outcome) {
+    case 'not_found': throw new VariantNotFoundError(body.variantId)
+    case 'amount_mismatch': throw new AmountMismatchError(body.amount, reservation.price, body.quantity)
+    case 'currency_mismatch': throw new VariantNotFoundError(`${body.variantId} (in ${currency})`)
+    case 'insufficient': throw new InsufficientStockError(reservation.available, body.variantId, body.quantity)
+  }
+
+  let order: RazorpayOrder
+  try {
+    order = await findEarlierOrder(deps.razorpay, attempt, receipt) ??
+      await createOrFindOrder(deps.razorpay, body.amount, currency, receipt, orderNotes(clientId, body, attempt.key, reservationId))
+  } catch (err) {
+    // Nothing was sold: give the stock back before the 502/504 goes out. A retry reserves again.
+    await deps.catalog.settle(body.variantId, reservationId, 'release')
+    throw err
+  }
+  await attempt.checkpoint(razorpayOrderCheckpoint, order.id)
+
+  const createdAt = new Date(now()).toISOString()
+  const record: OrderRecord = {
+    orderId: order.id,
+    clientId,
+    status: OrderStatuses.created,
+    amount: body.amount,
+    currency,
+    variantId: body.variantId,
+    quantity: body.quantity,
+    sessionId: body.sessionId,
+    reservationId,
+    receipt,
+    idempotencyKey: attempt.key,
+    createdAt,
+    updatedAt: createdAt,
+    reservationExpiresAt: new Date(reservation.expiresAt).toISOString()
+  }
+  await deps.orders.create(record)
+  await deps.catalog.attachOrder(body.variantId, reservationId, order.id)
+
+  return {
+    orderId: order.id,
+    razorpayOrderId: order.id,
+    keyId: deps.razorpay.keyId,
+    amount: body.amount,
+    currency,
+    receipt,
+    status: 'created',
+    sessionId: body.sessionId,
+    reservationExpiresAt: record.reservationExpiresAt
+  }
+}
+
+/**
+ * The order an earlier attempt with this key created: from its checkpoint, or, when that attempt may have died
+ * between Razorpay's answer and the checkpoint, from Razorpay itself by the receipt derived from the key.
+ */
+async function findEarlierOrder (razorpay: RazorpayGateway, attempt: IdempotentAttempt,
+  receipt: string): Promise<RazorpayOrder | undefined> {
+  const checkpointed = attempt.recover(razorpayOrderCheckpoint)
+  if (checkpointed !== undefined) return await razorpay.fetchOrder(checkpointed)
+  if (attempt.attempt <= 1) return undefined
+  const [existing] = await razorpay.findOrdersByReceipt(receipt)
+  return existing
+}
+
+/** A receipt Razorpay already knows means another attempt with this key created the order: use that one. */
+async function createOrFindOrder (razorpay: RazorpayGateway, amount: number, currency: string, receipt: string,
+  notes: Record<string, string>): Promise<RazorpayOrder> {
+  try {
+    return await razorpay.createOrder({ amount, currency, receipt, notes })
+  } catch (err) {
+    if (!/receipt.*unique/i.test(providerFailureOf(err)?.description ?? '')) throw err
+    const [existing] = await razorpay.findOrdersByReceipt(receipt)
+    if (existing === undefined) throw err
+    return existing
+  }
+}
+
+/** Razorpay allows 15 notes of at most 256 characters; these are at most 6, each bounded by the schema. */
+function orderNotes (clientId: string, body: CreateOrderBody, key: string, reservationId: string): Record<string, string> {
+  const notes: Record<string, string> = {
+    idempotency_key: key,
+    client_id: clientId,
+    variant_id: body.variantId,
+    quantity: String(body.quantity),
+    reservation_id: reservationId
+  }
+  if (body.sessionId !== undefined) notes.session_id = body.sessionId
+  return notes
+}

@@ -1,0 +1,44 @@
+// Admin API for the catalog: set and read a variant's price and stock. Registered only when ADMIN_TOKEN is set.
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import createError from '@fastify/error'
+import { ErrorSchema } from '../../schemas/common.js'
+import { PutVariantBodySchema, VariantParamsSchema, VariantSchema } from '../../schemas/variant.js'
+import { VariantNotFoundError } from '../errors.js'
+
+const StockBelowCommittedError = createError('STOCK_BELOW_COMMITTED',
+  'stock %s is below the %s units already reserved or sold', 422)
+
+export default async function adminRoutes (app: FastifyInstance): Promise<void> {
+  const fastify = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  fastify.put('/api/admin/variants/:variantId', {
+    config: { auth: 'admin' },
+    schema: {
+      tags: ['admin'],
+      summary: "Set a variant's price, currency and total stock (available + reserved + sold)",
+      params: VariantParamsSchema,
+      body: PutVariantBodySchema,
+      response: { 200: VariantSchema, '4xx': ErrorSchema, '5xx': ErrorSchema }
+    }
+  }, async (request) => {
+    const result = await fastify.catalog.putVariant(request.params.variantId, request.body)
+    if (!result.updated) throw new StockBelowCommittedError(request.body.stock, result.committed)
+    request.log.info({ variant: result.variant }, 'variant updated by admin')
+    return result.variant
+  })
+
+  fastify.get('/api/admin/variants/:variantId', {
+    config: { auth: 'admin' },
+    schema: {
+      tags: ['admin'],
+      summary: 'Read a variant with its available, reserved and sold counts',
+      params: VariantParamsSchema,
+      response: { 200: VariantSchema, '4xx': ErrorSchema, '5xx': ErrorSchema }
+    }
+  }, async (request) => {
+    const variant = await fastify.catalog.getVariant(request.params.variantId)
+    if (variant === undefined) throw new VariantNotFoundError(request.params.variantId)
+    return variant
+  })
+}

@@ -1,0 +1,4 @@
+import t from 'tap'
+import { idempotencySuite } from './suite.js'
+
+idempotencySuite(t, 'redis')

@@ -1,0 +1,276 @@
+// The idempotency behaviours of CONTRACT.md and issue 3, run against a real Redis and the embedded store.
+import type { FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
+import { build, redisServer } from '../helper.js'
+import { requestFingerprint } from '../../src/idempotency/fingerprint.js'
+import { idempotencyKeys, scopeHash } from '../../src/idempotency/keys.js'
+import { addFault, emulator, emulatorEnv, emulatorStats, eventually, listen, post } from '../support/service.js'
+
+export type StoreKind = 'redis' | 'embedded'
+
+const path = '/api/checkout/create-order'
+const seedBody = { variantId: 'test', quantity: 1, amount: 1499 }
+
+export interface Setup {
+  emulator: Awaited<ReturnType<typeof emulator>>
+  env: Record<string, string>
+  app: (extraEnv?: Record<string, string>) => Promise<FastifyInstance>
+}
+
+async function setup (t: Test, kind: StoreKind, extraEnv: Record<string, string> = {}): Promise<Setup> {
+  const rzp = await emulator(t)
+  const env: Record<string, string> = { ...emulatorEnv(rzp), API_KEYS: 'shop:shop-token,other:other-token', ...extraEnv }
+  if (kind === 'redis') env.REDIS_URL = (await redisServer(t)).url
+  return { emulator: rzp, env, app: async (more = {}) => await build(t, { ...env, ...more }) }
+}
+
+function headers (key: string | undefined, token = 'shop-token', extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${token}`, ...(key === undefined ? {} : { 'idempotency-key': key }), ...extra }
+}
+
+export function idempotencySuite (t: Test, kind: StoreKind): void {
+  t.test('replays the stored response for a duplicate key, byte for byte, without running the handler', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    const app = await makeApp()
+    const first = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('dup-1') })
+    t.equal(first.statusCode, 201)
+    t.notOk(first.headers['idempotent-replayed'])
+    const second = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('dup-1') })
+    t.equal(second.statusCode, 201)
+    t.equal(second.headers['idempotent-replayed'], 'true')
+    t.equal(second.body, first.body, 'identical bytes')
+    t.equal(second.headers['content-type'], first.headers['content-type'])
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('a key is the same whatever the order of the body properties', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    const app = await makeApp()
+    await app.inject({ method: 'POST', url: path, payload: { variantId: 'test', quantity: 1, amount: 1499 }, headers: headers('order-of-keys') })
+    const again = await app.inject({ method: 'POST', url: path, payload: '{"amount":1499,"quantity":1,"variantId":"test"}', headers: { ...headers('order-of-keys'), 'content-type': 'application/json' } })
+    t.equal(again.headers['idempotent-replayed'], 'true')
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('the same key with a different body is 422 IDEMPOTENCY_KEY_REUSED', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    const app = await makeApp()
+    await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('reuse-1') })
+    const reused = await app.inject({ method: 'POST', url: path, payload: { ...seedBody, quantity: 2, amount: 2998 }, headers: headers('reuse-1') })
+    t.equal(reused.statusCode, 422)
+    t.equal(reused.json().code, 'IDEMPOTENCY_KEY_REUSED')
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('malformed and oversized keys are 400 IDEMPOTENCY_KEY_INVALID and run nothing', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    const app = await makeApp()
+    for (const key of ['', 'has space', 'x'.repeat(256), 'caf\u00e9', 'tab\tkey']) {
+      const response = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers(key) })
+      t.equal(response.statusCode, 400, JSON.stringify(key))
+      t.equal(response.json().code, 'IDEMPOTENCY_KEY_INVALID')
+    }
+    const longest = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('k'.repeat(255)) })
+    t.equal(longest.statusCode, 201, 'a 255-character key is valid')
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('two clients with the same key get two orders', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    const app = await makeApp()
+    const a = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('shared-key', 'shop-token') })
+    const b = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('shared-key', 'other-token') })
+    t.equal(a.statusCode, 201)
+    t.equal(b.statusCode, 201)
+    t.notOk(b.headers['idempotent-replayed'])
+    t.not(a.json().orderId, b.json().orderId)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 2)
+  })
+
+  t.test('without a key, the derived key deduplicates identical requests; with IDEMPOTENCY_REQUIRE_KEY it is 400', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    const app = await makeApp()
+    const first = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers(undefined) })
+    const second = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers(undefined) })
+    t.equal(first.statusCode, 201)
+    t.equal(second.headers['idempotent-replayed'], 'true')
+    t.equal(second.body, first.body)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+
+    const strict = await makeApp({ IDEMPOTENCY_REQUIRE_KEY: 'true' })
+    const missing = await strict.inject({ method: 'POST', url: path, payload: seedBody, headers: headers(undefined) })
+    t.equal(missing.statusCode, 400)
+    t.equal(missing.json().code, 'IDEMPOTENCY_KEY_MISSING')
+  })
+
+  t.test('requests rejected before the handler store nothing', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    const app = await makeApp()
+    const invalid = await app.inject({ method: 'POST', url: path, payload: { ...seedBody, quantity: 0 }, headers: headers('pre-1') })
+    t.equal(invalid.statusCode, 400)
+    t.equal(invalid.json().code, 'FST_ERR_VALIDATION')
+    const unauthenticated = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('pre-1', 'wrong-token') })
+    t.equal(unauthenticated.statusCode, 401)
+    const valid = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('pre-1') })
+    t.equal(valid.statusCode, 201, 'the key was not consumed by the rejected requests')
+    t.notOk(valid.headers['idempotent-replayed'])
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('a Razorpay 5xx is 502 and not stored; the retry with the same key succeeds with one order', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    const app = await makeApp()
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'status', status: 502, count: 1 })
+    const failed = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('five-1') })
+    t.equal(failed.statusCode, 502)
+    t.equal(failed.json().code, 'PAYMENT_PROVIDER_ERROR')
+    const retried = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('five-1') })
+    t.equal(retried.statusCode, 201)
+    t.notOk(retried.headers['idempotent-replayed'])
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('a Razorpay timeout is 504 and not stored; the retry finds the order Razorpay created late', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind, { RAZORPAY_TIMEOUT_MS: '200' })
+    const app = await makeApp()
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 400, count: 1 })
+    const failed = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('late-1') })
+    t.equal(failed.statusCode, 504)
+    t.equal(failed.json().code, 'PAYMENT_PROVIDER_TIMEOUT')
+    // Razorpay finishes the slow request after the service gave up on it.
+    const deadline = Date.now() + 3000
+    while ((await emulatorStats(rzp)).ordersCreated < 1 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 25))
+    const retried = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('late-1') })
+    t.equal(retried.statusCode, 201)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1, 'the late order was reused, not duplicated')
+  })
+
+  t.test('a hung Razorpay is 504; the retry succeeds with one order', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind, { RAZORPAY_TIMEOUT_MS: '200' })
+    const app = await makeApp()
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'hang', count: 1 })
+    const failed = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('hang-1') })
+    t.equal(failed.statusCode, 504)
+    const retried = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('hang-1') })
+    t.equal(retried.statusCode, 201)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('concurrent duplicates: exactly one order; the rest are 409 with Retry-After or replays', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 100 })
+    const urls = kind === 'redis'
+      ? [await listen(await makeApp()), await listen(await makeApp())]
+      : [await listen(await makeApp())]
+    const answers = await Promise.all(Array.from({ length: 50 }, async (_, i) =>
+      await post(urls[i % urls.length], path, seedBody, headers('burst-1'))))
+    const created = answers.filter(a => a.status === 201)
+    const conflicts = answers.filter(a => a.status === 409)
+    t.equal(created.length + conflicts.length, 50, 'only 201 and 409 answers')
+    t.ok(created.length >= 1)
+    t.equal(new Set(created.map(a => a.body)).size, 1, 'every 201 is the same body')
+    t.equal(created.filter(a => a.headers['idempotent-replayed'] !== 'true').length, 1, 'one fresh answer')
+    for (const conflict of conflicts) {
+      t.equal(JSON.parse(conflict.body).code, 'IDEMPOTENCY_REQUEST_IN_PROGRESS')
+      t.match(conflict.headers['retry-after'], /^\d+$/)
+    }
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('concurrent duplicates with Prefer: wait=5 all get the 201 body', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind)
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 150 })
+    const urls = kind === 'redis'
+      ? [await listen(await makeApp()), await listen(await makeApp())]
+      : [await listen(await makeApp())]
+    const answers = await Promise.all(Array.from({ length: 50 }, async (_, i) =>
+      await post(urls[i % urls.length], path, seedBody, headers('burst-wait', 'shop-token', { prefer: 'wait=5' }))))
+    t.same(answers.map(a => a.status), Array(50).fill(201))
+    t.equal(new Set(answers.map(a => a.body)).size, 1, 'one body for all')
+    t.equal(answers.filter(a => a.headers['idempotent-replayed'] !== 'true').length, 1, 'one fresh, the rest replays')
+    t.ok(answers.every(a => a.headers['preference-applied'] === 'wait=5'))
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('Prefer: wait is capped by IDEMPOTENCY_MAX_WAIT_SECONDS, then 409', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind, { IDEMPOTENCY_MAX_WAIT_SECONDS: '0' })
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 300 })
+    const url = await listen(await makeApp())
+    const [first, second] = await Promise.all([
+      post(url, path, seedBody, headers('capped')),
+      new Promise(resolve => setTimeout(resolve, 50)).then(async () => await post(url, path, seedBody, headers('capped', 'shop-token', { prefer: 'wait=10' })))
+    ])
+    t.equal(first.status, 201)
+    t.equal(second.status, 409)
+    t.equal(second.headers['preference-applied'], undefined)
+  })
+
+  t.test('after a crash between Razorpay and the store, the retry returns the same order (from the checkpoint)', async t => {
+    // No local cache of completed records: the instance must not remember what the "crashed" one answered.
+    const { app: makeApp, emulator: rzp } = await setup(t, kind, { IDEMPOTENCY_LOCK_TTL_SECONDS: '1', IDEMPOTENCY_LOCAL_CACHE_ENTRIES: '0' })
+    const app = await makeApp()
+    const first = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('crash-1') })
+    const orderId = first.json().orderId
+    // What a process killed after its checkpoint leaves behind: no record, the checkpoint, a lock that expires.
+    const keys = idempotencyKeys(scopeHash('shop', 'POST', path, 'crash-1'))
+    await app.store.command('del', [keys.record])
+    await app.store.command('hset', [keys.checkpoints, '_attempts', '1', 'razorpay_order_id', orderId])
+    await app.store.command('set', [keys.lock, `dead-owner ${requestFingerprint('POST', path, seedBody)}`, 'PX', '300'])
+    const whileLocked = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('crash-1') })
+    t.equal(whileLocked.statusCode, 409, 'the dead owner keeps the key until its lock expires')
+    await eventually(async () => await app.store.command('exists', [keys.lock]) === 0)
+    const retried = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('crash-1') })
+    t.equal(retried.statusCode, 201)
+    t.notOk(retried.headers['idempotent-replayed'], 'the handler ran again')
+    t.equal(retried.json().orderId, orderId)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('after a crash before the checkpoint, the retry finds the order by its receipt', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind, { IDEMPOTENCY_LOCAL_CACHE_ENTRIES: '0' })
+    const app = await makeApp()
+    const first = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('crash-2') })
+    const keys = idempotencyKeys(scopeHash('shop', 'POST', path, 'crash-2'))
+    await app.store.command('del', [keys.record])
+    await app.store.command('hset', [keys.checkpoints, '_attempts', '1'])
+    const retried = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('crash-2') })
+    t.equal(retried.statusCode, 201)
+    t.notOk(retried.headers['idempotent-replayed'], 'the handler ran again')
+    t.equal(retried.json().orderId, first.json().orderId)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('renewal keeps the lock of a handler that runs longer than the lock TTL', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind, { IDEMPOTENCY_LOCK_TTL_SECONDS: '1', RAZORPAY_TIMEOUT_MS: '5000' })
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 1800, count: 1 })
+    const url = await listen(await makeApp())
+    const slow = post(url, path, seedBody, headers('long-1'))
+    await new Promise(resolve => setTimeout(resolve, 1300))
+    const duplicate = await post(url, path, seedBody, headers('long-1'))
+    t.equal(duplicate.status, 409, 'still locked after the TTL has passed')
+    t.equal((await slow).status, 201)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('an owner that lost its lock does not overwrite the record of the request that took over', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind, { RAZORPAY_TIMEOUT_MS: '5000' })
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 600, count: 1 })
+    const app = await makeApp()
+    const url = await listen(app)
+    const keys = idempotencyKeys(scopeHash('shop', 'POST', path, 'lost-1'))
+    const first = post(url, path, seedBody, headers('lost-1'))
+    await eventually(async () => await app.store.command('exists', [keys.lock]) === 1)
+    await app.store.command('del', [keys.lock]) // the lock vanishes (expiry during a pause, an operator)
+    const second = await post(url, path, seedBody, headers('lost-1'))
+    t.equal(second.status, 201)
+    t.notOk(second.headers['idempotent-replayed'])
+    const firstAnswer = await first
+    t.equal(firstAnswer.status, 201)
+    t.equal(JSON.parse(firstAnswer.body).orderId, JSON.parse(second.body).orderId, 'both finished the same order')
+    const stored = await app.store.command('get', [keys.record]) as string
+    t.equal(stored.slice(stored.indexOf('\n') + 1), second.body, "the second request's record is kept")
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+    t.match(metrics.body, /idempotency_store_failures_total\{route="\/api\/checkout\/create-order",reason="lock_lost"\} 1/)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+}
