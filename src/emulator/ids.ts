@@ -1,0 +1,20 @@
+// Identifiers and timestamps shaped like Razorpay's: a prefix and 14 alphanumerics, unix seconds.
+import { randomBytes } from 'node:crypto'
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+export function randomAlphanumerics (length = 14): string {
+  const bytes = randomBytes(length)
+  let out = ''
+  // The modulo bias is irrelevant here: the ids only need to look like Razorpay's and not collide.
+  for (const byte of bytes) out += ALPHABET[byte % ALPHABET.length]
+  return out
+}
+
+export function newId (prefix: 'order' | 'pay' | 'acc' | 'evt'): string {
+  return `${prefix}_${randomAlphanumerics()}`
+}
+
+export function unixSeconds (): number {
+  return Math.floor(Date.now() / 1000)
+}
