@@ -63,6 +63,7 @@ function spawnRedis (port: number, dir: string, extra: string[]): ChildProcess {
 
 async function stopChild (child: ChildProcess | undefined): Promise<void> {
   if (child == null || child.exitCode !== null || child.signalCode !== null) return
+  child.ref() // keep the event loop alive until the server has really exited
   await new Promise<void>(resolve => {
     child.once('exit', () => resolve())
     child.kill('SIGTERM')
@@ -102,8 +103,7 @@ export async function startRedisCluster (): Promise<RedisCluster> {
   assertRedisInstalled()
   const servers: RedisServer[] = []
   for (let i = 0; i < 3; i++) {
-    const port = await freePort()
-    servers.push(await startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
+    servers.push(await startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
       '--cluster-node-timeout', '2000']))
   }
   const nodes = servers.map(s => `127.0.0.1:${s.port}`)
