@@ -19,6 +19,12 @@ function toStoreError (err: unknown): unknown {
   return new StoreUnavailableError(`store unreachable: ${(err as Error)?.message ?? String(err)}`, { cause: err })
 }
 
+/** ioredis turns some replies (HGETALL) into objects even through `call`; the Store answers as Redis does. */
+function flatReply (reply: unknown): StoreReply {
+  if (reply === null || typeof reply !== 'object' || Array.isArray(reply) || Buffer.isBuffer(reply)) return reply as StoreReply
+  return Object.entries(reply as Record<string, string>).flat()
+}
+
 export class RedisStore implements Store {
   readonly kind: 'redis' | 'cluster'
   readonly client: Redis | Cluster
@@ -45,7 +51,7 @@ export class RedisStore implements Store {
 
   async command (name: string, args: StoreArgument[]): Promise<StoreReply> {
     try {
-      return await this.client.call(name, ...args) as StoreReply
+      return flatReply(await this.client.call(name, ...args))
     } catch (err) {
       throw toStoreError(err)
     }
