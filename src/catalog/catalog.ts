@@ -70,7 +70,8 @@ export class Catalog {
 
   async putVariant (variantId: string, input: VariantInput): Promise<PutVariantResult> {
     const keys = variantKeys(variantId)
-    const reply = await this.#store.eval(scripts.putVariant, [keys.variant, variantIndex],
+    await this.#index(variantId)
+    const reply = await this.#store.eval(scripts.putVariant, [keys.variant],
       [variantId, input.price, input.currency, input.stock, this.#now()]) as number[]
     if (reply[0] === 0) return { updated: false, committed: reply[1] }
     return {
@@ -82,8 +83,17 @@ export class Catalog {
   /** Adds a variant only if the store does not have it yet; true when added. */
   async seedVariant (variantId: string, input: VariantInput): Promise<boolean> {
     const keys = variantKeys(variantId)
-    return await this.#store.eval(scripts.seedVariant, [keys.variant, variantIndex],
+    await this.#index(variantId)
+    return await this.#store.eval(scripts.seedVariant, [keys.variant],
       [variantId, input.price, input.currency, input.stock, this.#now()]) === 1
+  }
+
+  /**
+   * The index lives in its own hash slot, so it cannot join the variant's script on a Cluster. It is written first:
+   * a variant is never in the store without being in the index the sweeper walks.
+   */
+  async #index (variantId: string): Promise<void> {
+    await this.#store.command('sadd', [variantIndex, variantId])
   }
 
   async listVariantIds (): Promise<string[]> {

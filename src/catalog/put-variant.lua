@@ -1,6 +1,6 @@
 -- Sets a variant's price, currency and total stock. Total stock = available + reserved + sold, so the
 -- available count becomes stock - reserved - sold; a stock below what is reserved or sold is refused.
--- KEYS: variant hash, variant index set. ARGV: variant id, price, currency, stock, now ms.
+-- KEYS: variant hash. ARGV: variant id, price, currency, stock, now ms.
 -- Replies: {1, available, reserved, sold} | {0, reserved + sold}
 local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
 local sold = tonumber(redis.call('HGET', KEYS[1], 'sold') or '0')
@@ -10,5 +10,4 @@ if stock < reserved + sold then
 end
 redis.call('HSET', KEYS[1], 'price', ARGV[2], 'currency', ARGV[3], 'available', stock - reserved - sold,
   'reserved', reserved, 'sold', sold, 'updatedAt', ARGV[5])
-redis.call('SADD', KEYS[2], ARGV[1])
 return {1, stock - reserved - sold, reserved, sold}

@@ -1,9 +1,8 @@
 -- Adds a variant from the catalog file only when the store does not know it yet (never resets live stock).
--- KEYS: variant hash, variant index set. ARGV: variant id, price, currency, stock, now ms. Replies: 1 added, 0 kept.
+-- KEYS: variant hash. ARGV: variant id, price, currency, stock, now ms. Replies: 1 added, 0 kept.
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
 redis.call('HSET', KEYS[1], 'price', ARGV[2], 'currency', ARGV[3], 'available', ARGV[4], 'reserved', 0, 'sold', 0,
   'updatedAt', ARGV[5])
-redis.call('SADD', KEYS[2], ARGV[1])
 return 1
