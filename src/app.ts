@@ -7,6 +7,7 @@ import errorHandlerPlugin from '../plugins/error-handler.js'
 import idempotencyPlugin from '../plugins/idempotency.js'
 import metricsPlugin from '../plugins/metrics.js'
 import razorpayPlugin from '../plugins/razorpay.js'
+import rateLimitPlugin from '../plugins/rate-limit.js'
 import storePlugin from '../plugins/redis.js'
 import type { Config } from '../schemas/config.js'
 import adminRoutes from './routes/admin.js'
@@ -26,6 +27,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(storePlugin)
   await fastify.register(razorpayPlugin)
   await fastify.register(authPlugin)
+  await fastify.register(rateLimitPlugin)
   await fastify.register(idempotencyPlugin)
   await fastify.register(catalogPlugin, options.catalog ?? {})
 
