@@ -6,6 +6,7 @@ import configPlugin from '../plugins/config.js'
 import errorHandlerPlugin from '../plugins/error-handler.js'
 import idempotencyPlugin from '../plugins/idempotency.js'
 import metricsPlugin from '../plugins/metrics.js'
+import openApiPlugin from '../plugins/openapi.js'
 import razorpayPlugin from '../plugins/razorpay.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import storePlugin from '../plugins/redis.js'
@@ -24,6 +25,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(configPlugin, { config: options.config })
   await fastify.register(errorHandlerPlugin)
   await fastify.register(metricsPlugin)
+  await fastify.register(openApiPlugin)
   await fastify.register(storePlugin)
   await fastify.register(razorpayPlugin)
   await fastify.register(authPlugin)

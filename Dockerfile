@@ -1,0 +1,26 @@
+# The payment service on Node 24. Build: docker build -t payment-service .
+# Run next to Redis: docker run -p 4000:4000 -e NODE_ENV=production -e REDIS_URL=… -e RAZORPAY_KEY_ID=… \
+#   -e RAZORPAY_KEY_SECRET=… -e RAZORPAY_WEBHOOK_SECRET=… -e API_KEYS=… payment-service
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY schemas ./schemas
+COPY plugins ./plugins
+COPY src ./src
+COPY scripts/copy-assets.mjs ./scripts/copy-assets.mjs
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./package.json
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health/live').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# node runs directly (not through npm) so SIGTERM reaches its graceful shutdown.
+CMD ["node", "dist/src/server.js"]
