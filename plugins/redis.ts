@@ -3,7 +3,7 @@
 import fastifyRedis from '@fastify/redis'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Cluster, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { parseClusterNodes } from '../src/config.js'
 import { RedisStore } from '../src/store/redis-store.js'
 import type { Store } from '../src/store/store.js'
@@ -26,16 +26,21 @@ const connectionOptions: RedisOptions = {
 
 async function storePlugin (fastify: FastifyInstance): Promise<void> {
   const { REDIS_URL, REDIS_CLUSTER_NODES } = fastify.config
-  if (REDIS_CLUSTER_NODES !== undefined) {
-    const client = new Cluster(parseClusterNodes(REDIS_CLUSTER_NODES), {
+  const client = REDIS_CLUSTER_NODES !== undefined
+    ? new Cluster(parseClusterNodes(REDIS_CLUSTER_NODES), {
       enableOfflineQueue: false,
       enableAutoPipelining: true,
       clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
       redisOptions: connectionOptions
     })
-    await fastify.register(fastifyRedis, { client, closeClient: true })
-  } else if (REDIS_URL !== undefined) {
-    await fastify.register(fastifyRedis, { url: REDIS_URL, ...connectionOptions })
+    : REDIS_URL !== undefined ? new Redis(REDIS_URL, connectionOptions) : undefined
+  if (client !== undefined) {
+    // @fastify/redis waits for the first connection; closing is ours, because QUIT fails while Redis is away
+    // and a shutdown during an outage must still end cleanly.
+    await fastify.register(fastifyRedis, { client })
+    fastify.addHook('onClose', async () => {
+      await client.quit().catch(() => client.disconnect())
+    })
   }
 
   if (fastify.hasDecorator('redis')) {
