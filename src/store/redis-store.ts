@@ -11,6 +11,8 @@ const unavailableReplies = /^(LOADING|CLUSTERDOWN|READONLY|MASTERDOWN|TRYAGAIN|B
 
 function isUnavailable (err: unknown): boolean {
   if (err instanceof ReplyError) return unavailableReplies.test((err as Error).message)
+  // A malformed call fails inside the client before anything is sent: a bug, not an outage.
+  if (err instanceof TypeError || err instanceof RangeError) return false
   return true
 }
 

@@ -103,8 +103,11 @@ export async function startRedisCluster (): Promise<RedisCluster> {
   assertRedisInstalled()
   const servers: RedisServer[] = []
   for (let i = 0; i < 3; i++) {
+    // The bus port defaults to port + 10000, which does not exist for ports above 55535 (a fifth of Linux'
+    // ephemeral range, so about half of all three-node starts failed): give each node a free one (Redis 7).
+    const busPort = await freePort()
     servers.push(await startRedisServer(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
-      '--cluster-node-timeout', '2000']))
+      '--cluster-port', String(busPort), '--cluster-node-timeout', '2000']))
   }
   const nodes = servers.map(s => `127.0.0.1:${s.port}`)
   const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
