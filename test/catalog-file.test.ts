@@ -37,8 +37,13 @@ t.test('a malformed catalog stops the start naming the file and the problem', as
 t.test('production seeds no built-in catalog', async t => {
   const redis = await redisServer(t)
   const app = await build(t, {
-    NODE_ENV: 'production', REDIS_URL: redis.url, RAZORPAY_KEY_ID: 'rzp_test_x', RAZORPAY_KEY_SECRET: 'secret',
-    RAZORPAY_WEBHOOK_SECRET: 'whsec', API_KEYS: 'shop:shop-token', ADMIN_TOKEN: 'admin-token-for-tests'
+    NODE_ENV: 'production',
+    REDIS_URL: redis.url,
+    RAZORPAY_KEY_ID: 'rzp_test_x',
+    RAZORPAY_KEY_SECRET: 'secret',
+    RAZORPAY_WEBHOOK_SECRET: 'whsec',
+    API_KEYS: 'shop:shop-token',
+    ADMIN_TOKEN: 'admin-token-for-tests'
   })
   t.equal((await app.inject({ method: 'GET', url: '/api/admin/variants/test', headers: admin })).statusCode, 404)
 })
