@@ -30,7 +30,13 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false } }
   })
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
-  // Unwrapped so that tests and server.ts see the decorators (store, catalog, …) on the instance they hold.
-  await fastify.register(fp(app), { config: options.config })
+  try {
+    // Unwrapped so that tests and server.ts see the decorators (store, catalog, …) on the instance they hold.
+    await fastify.register(fp(app), { config: options.config })
+  } catch (err) {
+    // A plugin failed to start: close what the others opened (the store, an in-process emulator) before failing.
+    await fastify.close().catch(() => {})
+    throw err
+  }
   return fastify
 }

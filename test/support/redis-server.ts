@@ -15,6 +15,10 @@ export interface RedisServer {
   start (): Promise<void>
 }
 
+/** Servers a test forgot to stop die with the test process; one exit listener serves them all. */
+const cleanups = new Set<() => void>()
+process.once('exit', () => { for (const cleanup of cleanups) cleanup() })
+
 let checked = false
 function assertRedisInstalled (): void {
   if (checked) return
@@ -89,7 +93,7 @@ export async function startRedisServer (extra: string[] = []): Promise<RedisServ
     }
   }
   await server.start()
-  process.once('exit', () => { child?.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }) })
+  cleanups.add(() => { child?.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }) })
   return server
 }
 
