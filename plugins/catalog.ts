@@ -29,8 +29,8 @@ async function catalogPlugin (fastify: FastifyInstance, options: CatalogPluginOp
 
   const intervalMs = options.sweepIntervalMs ?? Math.min(5000, Math.max(100, config.RESERVATION_TTL_SECONDS * 250))
   const log = fastify.log.child({ component: 'reservation-sweeper' })
-  const stop = startReservationSweeper(fastify.catalog, fastify.orders, log, intervalMs)
+  const stop = startReservationSweeper({ catalog: fastify.catalog, orders: fastify.orders, audit: fastify.audit, log }, intervalMs)
   fastify.addHook('onClose', async () => await stop())
 }
 
-export default fp(catalogPlugin, { name: 'catalog', dependencies: ['config', 'store'] })
+export default fp(catalogPlugin, { name: 'catalog', dependencies: ['config', 'store', 'audit'] })

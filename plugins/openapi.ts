@@ -21,6 +21,7 @@ async function openApiPlugin (fastify: FastifyInstance): Promise<void> {
       tags: [
         { name: 'checkout', description: 'Order creation and payment (idempotent)' },
         { name: 'orders', description: 'Order state' },
+        { name: 'webhooks', description: 'Signed Razorpay events' },
         { name: 'admin', description: 'Catalog administration (ADMIN_TOKEN)' },
         { name: 'health', description: 'Liveness and readiness' }
       ],

@@ -14,7 +14,8 @@ async function rateLimitPlugin (fastify: FastifyInstance): Promise<void> {
     nameSpace: 'ratelimit:',
     // A store outage must not turn into 500s here: the idempotent routes fail closed on their own.
     skipOnError: true,
-    allowList: (request) => !request.url.startsWith('/api/'),
+    // Razorpay's webhook bursts are not a client's traffic, and a 429 would only delay their redelivery.
+    allowList: (request) => !request.url.startsWith('/api/') || request.url.startsWith('/api/webhooks/'),
     keyGenerator: (request) => `${request.clientId}:${request.clientId === 'anonymous' ? request.ip : ''}`,
     errorResponseBuilder: (_request, context) =>
       Object.assign(new RateLimitedError(Math.ceil(context.ttl / 1000)), { statusCode: 429 })

@@ -18,7 +18,8 @@ export const VariantSchema = Type.Object({
   currency: Type.String(),
   available: Type.Integer(),
   reserved: Type.Integer(),
-  sold: Type.Integer()
+  sold: Type.Integer(),
+  oversold: Type.Optional(Type.Integer({ description: 'units paid for after their reservation ended with no stock left' }))
 }, { $id: 'Variant' })
 
 export const CatalogFileSchema = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }), PutVariantBodySchema)

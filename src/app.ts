@@ -1,5 +1,6 @@
 // The application as a Fastify plugin: infrastructure plugins first, then the routes. It never listens.
 import type { FastifyInstance } from 'fastify'
+import auditPlugin from '../plugins/audit.js'
 import authPlugin from '../plugins/auth.js'
 import catalogPlugin, { type CatalogPluginOptions } from '../plugins/catalog.js'
 import configPlugin from '../plugins/config.js'
@@ -15,6 +16,7 @@ import adminRoutes from './routes/admin.js'
 import checkoutRoutes from './routes/checkout.js'
 import healthRoutes from './routes/health.js'
 import orderRoutes from './routes/orders.js'
+import webhookRoutes from './routes/webhooks.js'
 
 export interface AppOptions {
   config: Config
@@ -31,10 +33,12 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(authPlugin)
   await fastify.register(rateLimitPlugin)
   await fastify.register(idempotencyPlugin)
+  await fastify.register(auditPlugin)
   await fastify.register(catalogPlugin, options.catalog ?? {})
 
   await fastify.register(healthRoutes)
   await fastify.register(checkoutRoutes)
   await fastify.register(orderRoutes)
+  await fastify.register(webhookRoutes)
   if (options.config.ADMIN_TOKEN !== undefined) await fastify.register(adminRoutes)
 }

@@ -7,13 +7,26 @@ const scripts = {
   seedVariant: defineScript('catalog-seed-variant', new URL('./seed-variant.lua', import.meta.url)),
   reserve: defineScript('catalog-reserve', new URL('./reserve.lua', import.meta.url)),
   attachOrder: defineScript('catalog-attach-order', new URL('./attach-order.lua', import.meta.url)),
-  settle: defineScript('catalog-settle', new URL('./settle.lua', import.meta.url))
+  settle: defineScript('catalog-settle', new URL('./settle.lua', import.meta.url)),
+  sell: defineScript('catalog-sell', new URL('./sell.lua', import.meta.url))
 }
+
+/** How long the marker that makes a sale happen once is kept: longer than any payment can arrive late. */
+const saleMarkerTtlSeconds = 90 * 24 * 3600
 
 const variantIndex = 'variants'
 
 export interface VariantInput { price: number, currency: string, stock: number }
-export interface Variant { variantId: string, price: number, currency: string, available: number, reserved: number, sold: number }
+export interface Variant {
+  variantId: string
+  price: number
+  currency: string
+  available: number
+  reserved: number
+  sold: number
+  /** Units paid for after their reservation ended with no stock left: for an operator to resolve. */
+  oversold?: number
+}
 
 export interface ReserveInput {
   variantId: string
@@ -34,7 +47,8 @@ export type ReserveResult =
 
 export type PutVariantResult = { updated: true, variant: Variant } | { updated: false, committed: number }
 
-export type SettleMode = 'release' | 'expire' | 'commit'
+export type SettleMode = 'release' | 'expire'
+export type SaleOutcome = 'committed' | 'late' | 'oversold' | 'already'
 export type SettleResult = { ended: true, orderId: string | undefined, quantity: number } | { ended: false }
 
 /** All keys of a variant share its {hash tag}. */
@@ -44,6 +58,10 @@ export function variantKeys (variantId: string): { variant: string, reservations
     reservations: `variant:{${variantId}}:reservations`,
     expiries: `variant:{${variantId}}:expiries`
   }
+}
+
+function saleKey (variantId: string, reservationId: string): string {
+  return `variant:{${variantId}}:sale:${reservationId}`
 }
 
 export class Catalog {
@@ -56,7 +74,8 @@ export class Catalog {
   }
 
   async getVariant (variantId: string): Promise<Variant | undefined> {
-    const reply = await this.#store.command('hmget', [variantKeys(variantId).variant, 'price', 'currency', 'available', 'reserved', 'sold']) as Array<string | null>
+    const reply = await this.#store.command('hmget',
+      [variantKeys(variantId).variant, 'price', 'currency', 'available', 'reserved', 'sold', 'oversold']) as Array<string | null>
     if (reply[0] === null) return undefined
     return {
       variantId,
@@ -64,7 +83,8 @@ export class Catalog {
       currency: String(reply[1]),
       available: Number(reply[2]),
       reserved: Number(reply[3]),
-      sold: Number(reply[4])
+      sold: Number(reply[4]),
+      oversold: reply[5] === null ? undefined : Number(reply[5])
     }
   }
 
@@ -125,6 +145,19 @@ export class Catalog {
     if (reply[0] !== 1) return { ended: false }
     const orderId = String(reply[1] ?? '')
     return { ended: true, orderId: orderId === '' ? undefined : orderId, quantity: Number(reply[2]) }
+  }
+
+  /** Records the sale of a paid order once, whatever happened to its reservation before. */
+  async sell (variantId: string, reservationId: string, quantity: number): Promise<SaleOutcome> {
+    const keys = variantKeys(variantId)
+    return await this.#store.eval(scripts.sell, [keys.variant, keys.reservations, keys.expiries, saleKey(variantId, reservationId)],
+      [reservationId, quantity, saleMarkerTtlSeconds]) as SaleOutcome
+  }
+
+  /** The order a held reservation belongs to ('' when none is attached yet); undefined once it has ended. */
+  async reservationOrder (variantId: string, reservationId: string): Promise<string | undefined> {
+    const value = await this.#store.command('hget', [variantKeys(variantId).reservations, reservationId]) as string | null
+    return value === null ? undefined : value.slice(value.lastIndexOf('|') + 1)
   }
 
   /** Reservations of a variant whose time has passed, oldest first. */

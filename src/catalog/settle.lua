@@ -1,5 +1,5 @@
--- Ends a reservation: 'release' returns its stock to available (payment failed, provider error), 'expire' does the
--- same only once its time has passed, 'commit' moves it to sold (paid). Ending twice does nothing.
+-- Ends a reservation without a sale: 'release' returns its stock to available (payment failed, provider error),
+-- 'expire' does the same only once its time has passed. Ending twice does nothing. (A sale is sell.lua.)
 -- KEYS: variant hash, reservations hash, expiries zset. ARGV: reservation id, mode, now ms.
 -- Replies: {1, order id, quantity} ended now | {0} nothing to end (already ended, or not yet expired)
 local value = redis.call('HGET', KEYS[2], ARGV[1])
@@ -18,9 +18,5 @@ quantity = tonumber(quantity)
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'reserved', -quantity)
-if ARGV[2] == 'commit' then
-  redis.call('HINCRBY', KEYS[1], 'sold', quantity)
-else
-  redis.call('HINCRBY', KEYS[1], 'available', quantity)
-end
+redis.call('HINCRBY', KEYS[1], 'available', quantity)
 return {1, order, quantity}

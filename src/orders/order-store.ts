@@ -28,6 +28,7 @@ export interface OrderRecord {
   quantity: number
   sessionId?: string
   paymentId?: string
+  failureReason?: string
   reservationId: string
   receipt: string
   idempotencyKey: string

@@ -3,7 +3,12 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CreateOrderBodySchema, CreateOrderResponseSchema } from '../../schemas/checkout.js'
 import { ErrorSchema } from '../../schemas/common.js'
+import { OrderSchema } from '../../schemas/order.js'
+import { VerifyPaymentBodySchema } from '../../schemas/payment.js'
 import { createOrder } from '../checkout/create-order.js'
+import { OrderNotFoundError, PaymentSignatureInvalidError } from '../errors.js'
+import { recordPayment } from '../payments/payment-outcomes.js'
+import { publicOrder } from './orders.js'
 
 export default async function checkoutRoutes (app: FastifyInstance): Promise<void> {
   const fastify = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -31,6 +36,28 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     const attempt = request.idempotency
     if (attempt === null) throw new Error('create-order ran without its idempotency context')
     const order = await createOrder(deps, request.clientId, request.body, attempt)
+    await fastify.audit.record({ type: 'order_created', orderId: order.orderId, clientId: request.clientId, amount: order.amount })
     return await reply.code(201).send(order)
+  })
+
+  fastify.post('/api/checkout/verify-payment', {
+    config: { auth: 'client', idempotency: true },
+    schema: {
+      tags: ['checkout'],
+      summary: "Verify Razorpay Checkout's payment signature, mark the order paid and sell its reserved stock",
+      body: VerifyPaymentBodySchema,
+      response: { 200: OrderSchema, '4xx': ErrorSchema, '5xx': ErrorSchema }
+    }
+  }, async (request) => {
+    const body = request.body
+    const order = await fastify.orders.get(body.razorpay_order_id)
+    if (order === undefined || order.clientId !== request.clientId) throw new OrderNotFoundError(body.razorpay_order_id)
+    // Against the order id the service stored, never one the caller supplies alone.
+    if (!fastify.razorpay.isPaymentSignatureValid(order.orderId, body.razorpay_payment_id, body.razorpay_signature)) {
+      await fastify.audit.record({ type: 'payment_signature_invalid', orderId: order.orderId, clientId: request.clientId, paymentId: body.razorpay_payment_id })
+      throw new PaymentSignatureInvalidError()
+    }
+    const payments = { catalog: fastify.catalog, orders: fastify.orders, audit: fastify.audit, log: request.log }
+    return publicOrder(await recordPayment(payments, order, body.razorpay_payment_id, 'verify'))
   })
 }
