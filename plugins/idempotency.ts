@@ -10,7 +10,8 @@ import {
 import type { IdempotencyContext } from '../src/idempotency/context.js'
 import { CompletedCache } from '../src/idempotency/completed-cache.js'
 import { requestFingerprint } from '../src/idempotency/fingerprint.js'
-import { IdempotencyStore, lockValue, type AcquireResult } from '../src/idempotency/idempotency-store.js'
+import { Execution, type ExecutionEvents } from '../src/idempotency/execution.js'
+import { IdempotencyStore, lockValue, type AcquireResult, type Lease } from '../src/idempotency/idempotency-store.js'
 import {
   derivedKey, idempotencyKeys, isValidIdempotencyKey, preferredWaitSeconds, scopeHash, type IdempotencyKeys
 } from '../src/idempotency/keys.js'
@@ -36,33 +37,6 @@ const alwaysReplayed = ['content-type', 'location']
 const storeRetryAfterSeconds = '1'
 const inProgressRetryAfterSeconds = '1'
 
-type Phase = 'running' | 'finished'
-
-class Execution implements IdempotencyContext {
-  phase: Phase = 'running'
-  renewal: NodeJS.Timeout | undefined
-  constructor (
-    readonly key: string,
-    readonly scope: string,
-    readonly attempt: number,
-    readonly keys: IdempotencyKeys,
-    readonly lock: string,
-    readonly fingerprint: string,
-    readonly ttlSeconds: number,
-    readonly checkpoints: Map<string, string>,
-    readonly save: (execution: Execution, name: string, value: string) => Promise<void>
-  ) {}
-
-  async checkpoint (name: string, value: string): Promise<void> {
-    this.checkpoints.set(name, value)
-    await this.save(this, name, value)
-  }
-
-  recover (name: string): string | undefined {
-    return this.checkpoints.get(name)
-  }
-}
-
 function withRetryAfter<T extends Error> (error: T, seconds: string): T {
   return Object.assign(error, { headers: { 'retry-after': seconds } })
 }
@@ -84,26 +58,15 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     metrics.idempotencyStoreFailures.inc({ route: request.routeOptions.url ?? '', reason })
   }
 
-  async function saveCheckpoint (execution: Execution, name: string, value: string): Promise<void> {
-    const owner = await store.checkpoint(execution.keys, execution.lock, name, value, execution.ttlSeconds)
-    if (!owner) fastify.log.warn({ key: execution.key, checkpoint: name }, 'idempotency lock lost before a checkpoint')
-  }
-
-  function scheduleRenewal (request: FastifyRequest, execution: Execution): void {
-    execution.renewal = setTimeout(() => {
-      store.renew(execution.keys, execution.lock, lockTtlMs).then(owned => {
-        if (execution.phase !== 'running') return
-        if (owned) scheduleRenewal(request, execution)
-        else {
-          request.log.error({ key: execution.key }, 'idempotency lock lost while the handler runs')
-          failure(request, 'lock_lost')
-        }
-      }, (err: unknown) => {
-        request.log.warn({ err }, 'idempotency lock renewal failed; retrying')
-        if (execution.phase === 'running') scheduleRenewal(request, execution)
-      })
-    }, Math.max(Math.floor(lockTtlMs / 3), 10))
-    execution.renewal.unref()
+  function executionEvents (request: FastifyRequest, key: string): ExecutionEvents {
+    return {
+      lockLost: () => {
+        request.log.error({ key }, 'idempotency lock lost while the handler runs')
+        failure(request, 'lock_lost')
+      },
+      renewalFailed: (err) => request.log.warn({ err, key }, 'idempotency lock renewal failed; retrying'),
+      checkpointAfterLockLoss: (name) => request.log.warn({ key, checkpoint: name }, 'idempotency lock lost before a checkpoint')
+    }
   }
 
   function replay (request: FastifyRequest, reply: FastifyReply, response: StoredResponse,
@@ -117,13 +80,11 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     return reply.send(response.body)
   }
 
-  async function acquire (request: FastifyRequest, keys: IdempotencyKeys, lock: string, ttlSeconds: number,
+  async function acquire (request: FastifyRequest, keys: IdempotencyKeys, lease: Lease, fingerprint: string,
     waitSeconds: number): Promise<AcquireResult> {
-    const lease = { lock, lockTtlMs, ttlSeconds }
     try {
       const first = await store.acquire(keys, lease)
-      if (first.state !== 'in-progress' || waitSeconds === 0) return first
-      if (first.fingerprint !== lock.slice(lock.indexOf(' ') + 1)) return first
+      if (first.state !== 'in-progress' || waitSeconds === 0 || first.fingerprint !== fingerprint) return first
       return await waitForCompletion(store, keys, lease, waitSeconds * 1000)
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) throw err
@@ -159,9 +120,12 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
 
     const preferred = preferredWaitSeconds(request.headers.prefer)
     const waitSeconds = preferred === undefined ? 0 : Math.min(preferred, config.IDEMPOTENCY_MAX_WAIT_SECONDS)
-    const lock = lockValue(randomBytes(16).toString('base64url'), fingerprint)
-    const ttlSeconds = header === undefined ? config.IDEMPOTENCY_FALLBACK_TTL_SECONDS : config.IDEMPOTENCY_TTL_SECONDS
-    const result = await acquire(request, keys, lock, ttlSeconds, waitSeconds)
+    const lease: Lease = {
+      lock: lockValue(randomBytes(16).toString('base64url'), fingerprint),
+      lockTtlMs,
+      ttlSeconds: header === undefined ? config.IDEMPOTENCY_FALLBACK_TTL_SECONDS : config.IDEMPOTENCY_TTL_SECONDS
+    }
+    const result = await acquire(request, keys, lease, fingerprint, waitSeconds)
     const waited = preferred === undefined ? undefined : waitSeconds
 
     if (result.state === 'completed') {
@@ -178,11 +142,11 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       throw withRetryAfter(new IdempotencyInProgressError(), inProgressRetryAfterSeconds)
     }
 
-    const execution = new Execution(key, scope, result.attempt, keys, lock, fingerprint, ttlSeconds, result.checkpoints,
-      saveCheckpoint)
+    const execution = new Execution({ key, scope, attempt: result.attempt, keys, lease, fingerprint, checkpoints: result.checkpoints },
+      store, executionEvents(request, key))
     request.idempotency = execution
     if (waited !== undefined) reply.header('preference-applied', `wait=${waited}`)
-    scheduleRenewal(request, execution)
+    execution.startRenewal()
     count(request, 'executed')
     return undefined
   }
@@ -190,9 +154,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
   async function finish (request: FastifyRequest, reply: FastifyReply, payload: unknown,
     options: IdempotencyRouteOptions): Promise<void> {
     const execution = request.idempotency
-    if (!(execution instanceof Execution) || execution.phase !== 'running') return
-    execution.phase = 'finished'
-    clearTimeout(execution.renewal)
+    if (!(execution instanceof Execution) || !execution.end()) return
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined
 
     if (reply.statusCode >= 500 || body === undefined || Buffer.byteLength(body) > config.IDEMPOTENCY_MAX_RECORD_BYTES) {
@@ -214,11 +176,11 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       headers,
       fingerprint: execution.fingerprint,
       createdAt: Date.now(),
-      ttlSeconds: execution.ttlSeconds,
+      ttlSeconds: execution.lease.ttlSeconds,
       body
     }
     try {
-      const outcome = await store.complete(execution.keys, execution.lock, response)
+      const outcome = await store.complete(execution.keys, execution.lease.lock, response)
       if (outcome === 'stored') {
         cache.set(execution.keys.record, response, response.createdAt + response.ttlSeconds * 1000 - 1000)
       } else if (outcome === 'stored-after-expiry') {
@@ -236,10 +198,9 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
   }
 
   async function release (request: FastifyRequest, execution: Execution): Promise<void> {
-    execution.phase = 'finished'
-    clearTimeout(execution.renewal)
+    execution.end()
     try {
-      await store.release(execution.keys, execution.lock)
+      await store.release(execution.keys, execution.lease.lock)
     } catch (err) {
       request.log.error({ err, key: execution.key }, 'could not release the idempotency lock; it will expire')
       failure(request, 'release_failed')
@@ -263,7 +224,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     // A request that never reached onSend (its socket died first) must not keep the lock until it expires.
     route.onResponse = [...toArray(route.onResponse), async (request: FastifyRequest) => {
       const execution = request.idempotency
-      if (execution instanceof Execution && execution.phase === 'running') await release(request, execution)
+      if (execution instanceof Execution && execution.running) await release(request, execution)
     }]
   })
 }
