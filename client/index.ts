@@ -1,0 +1,173 @@
+// A typed client of the payment service that retries safely: every attempt of one operation carries the same
+// Idempotency-Key, so a retry can never create a second order; only 409 (in progress), 5xx and network failures
+// are retried, with backoff and Retry-After honoured.
+import { randomUUID } from 'node:crypto'
+import { Agent, fetch as undiciFetch } from 'undici'
+import type { CreateOrderBody, CreateOrderResponse } from '../schemas/checkout.js'
+import type { Order } from '../schemas/order.js'
+import type { VerifyPaymentBody } from '../schemas/payment.js'
+import { MemoryKeyStore, type KeyStore } from './key-store.js'
+
+export { MemoryKeyStore, type KeyStore }
+export type { CreateOrderBody, CreateOrderResponse, Order, VerifyPaymentBody }
+
+type Fetch = (url: string, init: { method: string, headers: Record<string, string>, body?: string, signal: AbortSignal }) =>
+Promise<{ status: number, headers: { get (name: string): string | null }, text (): Promise<string> }>
+
+export interface PaymentClientOptions {
+  baseUrl: string
+  token?: string
+  /** Per attempt. */
+  timeoutMs?: number
+  maxAttempts?: number
+  /** Where operation ids keep their idempotency keys (default: in memory); make it durable to survive restarts. */
+  keyStore?: KeyStore
+  fetch?: Fetch
+}
+
+export interface CallResult { replayed: boolean, idempotencyKey: string }
+export type CreateOrderResult = CreateOrderResponse & CallResult
+export type OrderResult = Order & CallResult
+
+export class PaymentApiError extends Error {
+  constructor (message: string, readonly statusCode: number, readonly code: string,
+    readonly idempotencyKey: string, readonly attempts: number) {
+    super(message)
+    this.name = 'PaymentApiError'
+  }
+}
+
+const backoffBaseMs = 100
+const backoffCapMs = 5000
+
+export class PaymentClient {
+  readonly #baseUrl: string
+  readonly #token: string | undefined
+  readonly #timeoutMs: number
+  readonly #maxAttempts: number
+  readonly #keyStore: KeyStore
+  readonly #agent: Agent | undefined
+  readonly #fetch: Fetch
+
+  constructor (options: PaymentClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.#token = options.token
+    this.#timeoutMs = options.timeoutMs ?? 10_000
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5)
+    this.#keyStore = options.keyStore ?? new MemoryKeyStore()
+    if (options.fetch !== undefined) {
+      this.#fetch = options.fetch
+    } else {
+      const agent = new Agent({ keepAliveTimeout: 30_000 })
+      this.#agent = agent
+      this.#fetch = async (url, init) => await undiciFetch(url, { ...init, dispatcher: agent })
+    }
+  }
+
+  /** With an `operationId`, retries of the same operation (even after a restart, with a durable key store) reuse its key. */
+  async createOrder (body: CreateOrderBody, options: { idempotencyKey?: string, operationId?: string, signal?: AbortSignal } = {}): Promise<CreateOrderResult> {
+    let key = options.idempotencyKey
+    if (key === undefined && options.operationId !== undefined) {
+      key = await this.#keyStore.get(options.operationId)
+      if (key === undefined) {
+        key = randomUUID()
+        await this.#keyStore.set(options.operationId, key)
+      }
+    }
+    return await this.#call<CreateOrderResponse>('POST', '/api/checkout/create-order', body, key ?? randomUUID(), options.signal)
+  }
+
+  async verifyPayment (body: VerifyPaymentBody, options: { idempotencyKey?: string, signal?: AbortSignal } = {}): Promise<OrderResult> {
+    return await this.#call<Order>('POST', '/api/checkout/verify-payment', body, options.idempotencyKey ?? randomUUID(), options.signal)
+  }
+
+  async getOrder (orderId: string, options: { signal?: AbortSignal } = {}): Promise<OrderResult> {
+    return await this.#call<Order>('GET', `/api/orders/${encodeURIComponent(orderId)}`, undefined, '', options.signal)
+  }
+
+  /** The operation succeeded: its key is no longer needed. */
+  async confirmPaymentSuccess (operationId: string): Promise<void> {
+    await this.#keyStore.delete(operationId)
+  }
+
+  /** The payment failed for good: the next attempt of this operation gets a new key, hence a new order. */
+  async handlePaymentFailure (operationId: string): Promise<void> {
+    await this.#keyStore.delete(operationId)
+  }
+
+  async close (): Promise<void> {
+    await this.#agent?.close()
+  }
+
+  async #call<T> (method: 'GET' | 'POST', path: string, body: unknown, key: string, signal: AbortSignal | undefined): Promise<T & CallResult> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`
+    if (method === 'POST') {
+      headers['content-type'] = 'application/json'
+      headers['idempotency-key'] = key
+      // A duplicate still running is waited for on the server instead of answering 409.
+      const waitSeconds = Math.floor(this.#timeoutMs / 1000) - 1
+      if (waitSeconds > 0) headers.prefer = `wait=${waitSeconds}`
+    }
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    let last: PaymentApiError | undefined
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      if (attempt > 1) await sleep(this.#delay(attempt, last), signal)
+      const timeout = AbortSignal.timeout(this.#timeoutMs)
+      const attemptSignal = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+      let status: number
+      let text: string
+      let replayed: boolean
+      let retryAfter: string | null
+      try {
+        const response = await this.#fetch(`${this.#baseUrl}${path}`, { method, headers, body: payload, signal: attemptSignal })
+        status = response.status
+        replayed = response.headers.get('idempotent-replayed') === 'true'
+        retryAfter = response.headers.get('retry-after')
+        text = await response.text()
+      } catch (err) {
+        if (signal?.aborted === true) throw err
+        const timedOut = timeout.aborted
+        last = new PaymentApiError(timedOut ? `no answer within ${this.#timeoutMs} ms` : `network error: ${(err as Error).message}`,
+          0, timedOut ? 'CLIENT_TIMEOUT' : 'NETWORK_ERROR', key, attempt)
+        continue
+      }
+      if (status < 400) return { ...(JSON.parse(text) as T), replayed, idempotencyKey: key }
+      const error = parseError(text)
+      last = Object.assign(new PaymentApiError(error.message, status, error.code, key, attempt), { retryAfter })
+      if (status !== 409 && status < 500) throw last
+    }
+    if (last === undefined) throw new Error('no attempt was made')
+    throw last
+  }
+
+  /** Retry-After when the server gave one; otherwise exponential backoff with full jitter. */
+  #delay (attempt: number, last: PaymentApiError | undefined): number {
+    const retryAfter = Number((last as { retryAfter?: string | null } | undefined)?.retryAfter)
+    if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, backoffCapMs)
+    return Math.random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1))
+  }
+}
+
+function parseError (text: string): { code: string, message: string } {
+  try {
+    const body = JSON.parse(text) as { code?: string, message?: string }
+    return { code: body.code ?? 'UNKNOWN', message: body.message ?? text }
+  } catch {
+    return { code: 'UNKNOWN', message: text.slice(0, 200) }
+  }
+}
+
+async function sleep (ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
