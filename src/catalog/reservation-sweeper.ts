@@ -1,26 +1,13 @@
 // Returns the stock of reservations whose time has passed and marks their orders expired. Safe with many
 // instances: each step is one atomic script that only one caller can win and that is a no-op when repeated, and
 // nothing leaves the expiry index before its stock is back, so a crash mid-sweep loses nothing.
-import type { AuditLog } from '../audit/audit-log.js'
-import type { Catalog } from './catalog.js'
-import { OrderStatuses, type OrderStore } from '../orders/order-store.js'
-
-export interface SweepLogger {
-  info (object: object, message: string): void
-  error (object: object, message: string): void
-}
-
-export interface SweepDependencies {
-  catalog: Catalog
-  orders: OrderStore
-  audit: AuditLog
-  log: SweepLogger
-}
+import type { Commerce } from '../commerce.js'
+import { OrderStatuses } from '../orders/order-store.js'
 
 const batchSize = 100
 
 /** Ends one due reservation; true when this call returned its stock. */
-async function expireReservation (deps: SweepDependencies, variantId: string, reservationId: string): Promise<boolean> {
+async function expireReservation (deps: Commerce, variantId: string, reservationId: string): Promise<boolean> {
   const orderId = await deps.catalog.reservationOrder(variantId, reservationId)
   if (orderId === undefined) return false
   if (orderId !== '') {
@@ -39,7 +26,7 @@ async function expireReservation (deps: SweepDependencies, variantId: string, re
   return true
 }
 
-export async function sweepExpiredReservations (deps: SweepDependencies): Promise<number> {
+export async function sweepExpiredReservations (deps: Commerce): Promise<number> {
   let expired = 0
   for (const variantId of await deps.catalog.listVariantIds()) {
     while (true) {
@@ -54,7 +41,7 @@ export async function sweepExpiredReservations (deps: SweepDependencies): Promis
 }
 
 /** Runs the sweep every `intervalMs` until stopped; one sweep at a time per instance. */
-export function startReservationSweeper (deps: SweepDependencies, intervalMs: number): () => Promise<void> {
+export function startReservationSweeper (deps: Commerce, intervalMs: number): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve()
   let stopped = false
   const timer = setInterval(() => {

@@ -1,24 +1,11 @@
 // What happens when a payment succeeds or fails, whichever way the news arrives (verify-payment or a webhook,
 // in any order, any number of times): the order moves through its state machine and the stock is sold or
 // returned exactly once.
-import type { AuditLog } from '../audit/audit-log.js'
-import type { Catalog } from '../catalog/catalog.js'
-import { OrderStatuses, type OrderRecord, type OrderStore } from '../orders/order-store.js'
-
-export interface PaymentLogger {
-  warn (object: object, message: string): void
-  error (object: object, message: string): void
-}
-
-export interface PaymentDependencies {
-  catalog: Catalog
-  orders: OrderStore
-  audit: AuditLog
-  log: PaymentLogger
-}
+import type { Commerce } from '../commerce.js'
+import { OrderStatuses, type OrderRecord } from '../orders/order-store.js'
 
 /** Marks the order paid and sells its stock; safe to repeat. Returns the order as it is now. */
-export async function recordPayment (deps: PaymentDependencies, order: OrderRecord, paymentId: string,
+export async function recordPayment (deps: Commerce, order: OrderRecord, paymentId: string,
   source: 'verify' | 'webhook'): Promise<OrderRecord> {
   const transition = await deps.orders.transition(order.orderId, OrderStatuses.paid, { paymentId })
   if (!transition.moved && transition.current !== OrderStatuses.paid) {
@@ -48,7 +35,7 @@ export async function recordPayment (deps: PaymentDependencies, order: OrderReco
 }
 
 /** Marks a created order failed and returns its stock; a later success (a retried UPI payment) still wins. */
-export async function recordFailure (deps: PaymentDependencies, order: OrderRecord, paymentId: string,
+export async function recordFailure (deps: Commerce, order: OrderRecord, paymentId: string,
   reason: string): Promise<void> {
   const transition = await deps.orders.transition(order.orderId, OrderStatuses.failed, { paymentId, failureReason: reason })
   if (!transition.moved) return

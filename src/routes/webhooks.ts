@@ -47,15 +47,16 @@ export default async function webhookRoutes (fastify: FastifyInstance): Promise<
     const orderId = payment?.order_id ?? event.payload?.order?.entity?.id
     const order = orderId === undefined ? undefined : await fastify.orders.get(orderId)
     const log = request.log.child({ webhookEvent: event.event, eventId, orderId })
+    const commerce = { catalog: fastify.catalog, orders: fastify.orders, audit: fastify.audit, log }
     let status: 'processed' | 'ignored' = 'ignored'
     if (order === undefined || payment?.id === undefined) {
       log.info('webhook for an order this service does not know: ignored')
     } else if (event.event === 'payment.captured' || event.event === 'order.paid') {
-      await recordPayment({ catalog: fastify.catalog, orders: fastify.orders, audit: fastify.audit, log }, order, payment.id, 'webhook')
+      await recordPayment(commerce, order, payment.id, 'webhook')
       status = 'processed'
     } else if (event.event === 'payment.failed') {
       const reason = [payment.error_code, payment.error_description].filter(Boolean).join(': ') || 'payment failed'
-      await recordFailure({ catalog: fastify.catalog, orders: fastify.orders, audit: fastify.audit, log }, order, payment.id, reason)
+      await recordFailure(commerce, order, payment.id, reason)
       status = 'processed'
     }
     if (marker !== undefined) await fastify.store.command('set', [marker, status, 'EX', processedEventTtlSeconds])
