@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { Config } from '../schemas/config.js'
 import app from './app.js'
 import { loggerOptions } from './logger.js'
+import { RequestLogController } from './request-log.js'
 
 export interface BuildAppOptions {
   config: Config
@@ -21,6 +22,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       return typeof given === 'string' && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID()
     },
     requestIdHeader: false,
+    logController: new RequestLogController(),
     bodyLimit: 64 * 1024,
     connectionTimeout: 30_000,
     requestTimeout: 60_000,

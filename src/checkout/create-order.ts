@@ -3,6 +3,7 @@
 // the reservation before the error goes out; a retry after a crash finishes the same order.
 import type { CreateOrderBody, CreateOrderResponse } from '../../schemas/checkout.js'
 import type { IdempotencyContext as IdempotentAttempt } from '../idempotency/context.js'
+import type { AuditLog } from '../audit/audit-log.js'
 import type { Catalog } from '../catalog/catalog.js'
 import {
   AmountMismatchError, InsufficientStockError, VariantNotFoundError
@@ -13,6 +14,7 @@ import { OrderStatuses, type OrderRecord, type OrderStore } from '../orders/orde
 export interface CreateOrderDependencies {
   catalog: Catalog
   orders: OrderStore
+  audit: AuditLog
   razorpay: RazorpayGateway
   reservationTtlSeconds: number
   now?: () => number
@@ -52,8 +54,6 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
     await deps.catalog.settle(body.variantId, reservationId, 'release')
     throw err
   }
-  await attempt.checkpoint(razorpayOrderCheckpoint, order.id)
-
   const createdAt = new Date(now()).toISOString()
   const record: OrderRecord = {
     orderId: order.id,
@@ -71,8 +71,13 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
     updatedAt: createdAt,
     reservationExpiresAt: new Date(reservation.expiresAt).toISOString()
   }
-  await deps.orders.create(record)
-  await deps.catalog.attachOrder(body.variantId, reservationId, order.id)
+  // Independent writes, each idempotent: sent together (one round trip with auto-pipelining), all awaited.
+  await Promise.all([
+    attempt.checkpoint(razorpayOrderCheckpoint, order.id),
+    deps.orders.create(record),
+    deps.catalog.attachOrder(body.variantId, reservationId, order.id),
+    deps.audit.record({ type: 'order_created', orderId: order.id, clientId, amount: body.amount, detail: `attempt ${attempt.attempt}` })
+  ])
 
   return {
     orderId: order.id,

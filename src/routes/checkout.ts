@@ -15,6 +15,7 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
   const deps = {
     catalog: fastify.catalog,
     orders: fastify.orders,
+    audit: fastify.audit,
     razorpay: fastify.razorpay,
     reservationTtlSeconds: fastify.config.RESERVATION_TTL_SECONDS
   }
@@ -36,7 +37,6 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     const attempt = request.idempotency
     if (attempt === null) throw new Error('create-order ran without its idempotency context')
     const order = await createOrder(deps, request.clientId, request.body, attempt)
-    await fastify.audit.record({ type: 'order_created', orderId: order.orderId, clientId: request.clientId, amount: order.amount })
     return await reply.code(201).send(order)
   })
 
