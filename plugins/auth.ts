@@ -1,6 +1,6 @@
 // Caller authentication: `Authorization: Bearer <token>` against API_KEYS (client routes) or ADMIN_TOKEN
 // (admin routes). Routes choose with `config: { auth: 'client' | 'admin' }`; the default is public.
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseApiKeys } from '../src/config.js'
@@ -18,7 +18,7 @@ declare module 'fastify' {
   }
 }
 
-const digest = (token: string): Buffer => createHash('sha256').update(token).digest()
+const digest = (token: string): Buffer => hash('sha256', token, 'buffer')
 
 function bearerToken (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization

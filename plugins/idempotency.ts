@@ -1,6 +1,6 @@
 // Exactly-once requests. A route opts in with `config: { idempotency: true }` (or options); its first request
 // runs the handler under a lock, the response (status < 500) is stored, and every repeat replays it byte for byte.
-import { randomBytes } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import {
@@ -121,7 +121,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     const preferred = preferredWaitSeconds(request.headers.prefer)
     const waitSeconds = preferred === undefined ? 0 : Math.min(preferred, config.IDEMPOTENCY_MAX_WAIT_SECONDS)
     const lease: Lease = {
-      lock: lockValue(randomBytes(16).toString('base64url'), fingerprint),
+      lock: lockValue(randomUUID(), fingerprint),
       lockTtlMs,
       ttlSeconds: header === undefined ? config.IDEMPOTENCY_FALLBACK_TTL_SECONDS : config.IDEMPOTENCY_TTL_SECONDS
     }

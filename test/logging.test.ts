@@ -30,7 +30,7 @@ t.test('request and error logs contain no token, key secret or signature', async
 t.test('the redaction paths censor nested secrets', async t => {
   let line = ''
   const logger = pino({ redact: { paths: redactedPaths, censor: '[redacted]' } }, new Writable({ write (chunk, _e, done) { line = chunk.toString(); done() } }))
-  logger.info({ req: { headers: { authorization: 'Bearer x' } }, body: { razorpay_signature: 'sig' }, options: { key_secret: 'k' } }, 'm')
+  logger.info({ req: { headers: { authorization: 'Bearer x' } }, body: { razorpay_signature: 'sig' }, err: { config: { auth: { password: 'k' } } } }, 'm')
   t.notMatch(line, /Bearer x|"sig"|"k"/)
   t.match(line, /\[redacted\]/)
 })

@@ -1,5 +1,5 @@
 // A stable SHA-256 of method, route and the canonical JSON of the body: key order never matters.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /** JSON with object keys sorted at every depth; arrays keep their order. */
 export function canonicalJson (value: unknown): string {
@@ -12,8 +12,5 @@ export function canonicalJson (value: unknown): string {
 }
 
 export function requestFingerprint (method: string, route: string, body: unknown): string {
-  return createHash('sha256')
-    .update(`${method}\n${route}\n`)
-    .update(body === undefined ? '' : canonicalJson(body))
-    .digest('base64url')
+  return hash('sha256', `${method}\n${route}\n${body === undefined ? '' : canonicalJson(body)}`, 'base64url')
 }

@@ -1,6 +1,6 @@
 // How an Idempotency-Key becomes Redis keys: scoped to client, method and route, hashed to bound its length,
 // with one {hash tag} shared by the record, the lock and the checkpoints so they live in one Cluster slot.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 const validKey = /^[\x21-\x7e]{1,255}$/
 
@@ -17,7 +17,7 @@ export interface IdempotencyKeys {
 
 /** Newlines cannot occur in any part (keys are printable ASCII, client ids and routes have none). */
 export function scopeHash (clientId: string, method: string, route: string, key: string): string {
-  return createHash('sha256').update(`${clientId}\n${method}\n${route}\n${key}`).digest('hex').slice(0, 32)
+  return hash('sha256', `${clientId}\n${method}\n${route}\n${key}`, 'hex').slice(0, 32)
 }
 
 export function idempotencyKeys (hash: string): IdempotencyKeys {
