@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import { redactedPaths } from '../../src/logger.js'
+import { RequestLogController } from '../../src/request-log.js'
 import { RazorpayGateway } from '../../src/razorpay/gateway.js'
 
 /** The service's route, so that the load generator sends byte-identical requests to both. */
@@ -58,7 +59,8 @@ function required (env: NodeJS.ProcessEnv, name: string): string {
 }
 
 async function main (env: NodeJS.ProcessEnv): Promise<void> {
-  const app = Fastify({ logger: logger(env.LOG_LEVEL ?? 'info'), forceCloseConnections: 'idle' })
+  // The same logging as the service (level, redaction, one line per request), so the ratio isolates the rest.
+  const app = Fastify({ logger: logger(env.LOG_LEVEL ?? 'info'), logController: new RequestLogController(), forceCloseConnections: 'idle' })
   app.get('/health', async () => ({ ok: true }))
   const kind = env.BASELINE
   const close = kind === 'replay'
