@@ -69,7 +69,7 @@ export async function startFixture (group: ProcessGroup, options: BenchOptions):
     RAZORPAY_API_URL: emulator.url,
     API_KEYS: `${benchClient.id}:${benchClient.token}`,
     CATALOG_FILE: catalogFile,
-    // The load generator is one client: the limiter runs (and costs its round trip) but must never answer 429.
+    // The load generator is one client: the limiter runs (in memory) but must never answer 429.
     RATE_LIMIT_MAX: '1000000',
     RATE_LIMIT_WINDOW_SECONDS: '1'
   }

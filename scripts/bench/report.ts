@@ -137,7 +137,7 @@ export function renderTable (results: Results): string {
     lines.push('Redis cost per request (MONITOR sample: round trips; INFO commandstats: all commands incl. inside scripts)',
       ...table(['case', 'round trips', 'idempotency RT', 'commands', 'sent'], rows),
       `create-order flow as designed (acquire, reserve, checkpoint, order, attach, complete): ${String(cost.firstRequestMatchesDesign)}; ` +
-      'around it: the rate limiter\'s script and the audit XADD', '')
+      'around it: the audit XADD (sent together with checkpoint, order and attach)', '')
   }
   if (s.memory !== undefined) {
     const m = s.memory

@@ -34,7 +34,7 @@ const firstRequestDesign: Counts = {
   'evalsha:idempotency/complete': 1
 }
 
-/** Round trips of layers around the flow, reported apart: the Redis-backed rate limiter and the audit stream. */
+/** Round trips of layers around the flow, reported apart: the audit stream (and a Redis-backed rate limiter, if configured). */
 function isAroundTheFlow (command: string): boolean {
   return command.startsWith('evalsha:other script on ratelimit:') || command === 'xadd'
 }
