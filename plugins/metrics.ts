@@ -15,7 +15,7 @@ function createMetrics (registry: Registry) {
     }),
     idempotency: new Counter({
       name: 'idempotency_requests_total',
-      help: 'Idempotent requests by outcome (executed, replayed, cached_replay, in_progress, waited, key_reused, store_unavailable, not_stored)',
+      help: 'Idempotent requests by outcome (executed, replayed, cached_replay, in_progress, key_reused, store_unavailable)',
       labelNames: ['route', 'outcome'] as const,
       registers: [registry]
     }),

@@ -50,8 +50,9 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
     order = await findEarlierOrder(deps.razorpay, attempt, receipt) ??
       await createOrFindOrder(deps.razorpay, body.amount, currency, receipt, orderNotes(clientId, body, attempt.key, reservationId))
   } catch (err) {
-    // Nothing was sold: give the stock back before the 502/504 goes out. A retry reserves again.
-    await deps.catalog.settle(body.variantId, reservationId, 'release')
+    // Nothing was sold: give the stock back before the 502/504 goes out. A retry reserves again. Should the store
+    // fail here too, the reservation's expiry returns the stock, and the caller still learns what Razorpay did.
+    await deps.catalog.settle(body.variantId, reservationId, 'release').catch(() => undefined)
     throw err
   }
   const createdAt = new Date(now()).toISOString()
