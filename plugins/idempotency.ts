@@ -112,21 +112,23 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     const scope = scopeHash(request.clientId, method, route, key)
     const keys = idempotencyKeys(scope)
 
+    // A caller that asked to wait is told the preference applied whenever it gets the first answer.
+    const preferred = preferredWaitSeconds(request.headers.prefer)
+    const waitSeconds = preferred === undefined ? 0 : Math.min(preferred, config.IDEMPOTENCY_MAX_WAIT_SECONDS)
+    const waited = preferred === undefined ? undefined : waitSeconds
+
     const cached = cache.get(keys.record)
     if (cached !== undefined) {
       count(request, 'cached_replay')
-      return replay(request, reply, cached, fingerprint, undefined)
+      return replay(request, reply, cached, fingerprint, waited)
     }
 
-    const preferred = preferredWaitSeconds(request.headers.prefer)
-    const waitSeconds = preferred === undefined ? 0 : Math.min(preferred, config.IDEMPOTENCY_MAX_WAIT_SECONDS)
     const lease: Lease = {
       lock: lockValue(randomUUID(), fingerprint),
       lockTtlMs,
       ttlSeconds: header === undefined ? config.IDEMPOTENCY_FALLBACK_TTL_SECONDS : config.IDEMPOTENCY_TTL_SECONDS
     }
     const result = await acquire(request, keys, lease, fingerprint, waitSeconds)
-    const waited = preferred === undefined ? undefined : waitSeconds
 
     if (result.state === 'completed') {
       count(request, 'replayed')

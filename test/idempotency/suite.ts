@@ -1,6 +1,7 @@
 // The idempotency behaviours of CONTRACT.md and issue 3, run against a real Redis and the embedded store.
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
+import { request } from 'undici'
 import { build, redisServer } from '../helper.js'
 import { requestFingerprint } from '../../src/idempotency/fingerprint.js'
 import { idempotencyKeys, scopeHash } from '../../src/idempotency/keys.js'
@@ -274,6 +275,25 @@ export function idempotencySuite (t: Test, kind: StoreKind): void {
     t.equal(stored.slice(stored.indexOf('\n') + 1), second.body, "the second request's record is kept")
     const metrics = await app.inject({ method: 'GET', url: '/metrics' })
     t.match(metrics.body, /idempotency_store_failures_total\{route="\/api\/checkout\/create-order",reason="lock_lost"\} 1/)
+    t.equal((await emulatorStats(rzp)).ordersCreated, 1)
+  })
+
+  t.test('a client that disconnects mid-request: the handler finishes, its answer is stored for the retry', async t => {
+    const { app: makeApp, emulator: rzp } = await setup(t, kind, { RAZORPAY_TIMEOUT_MS: '5000' })
+    await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 400, count: 1 })
+    const app = await makeApp()
+    const url = await listen(app)
+    const keys = idempotencyKeys(scopeHash('shop', 'POST', path, 'gone-1'))
+    await t.rejects(request(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers('gone-1') },
+      body: JSON.stringify(seedBody),
+      signal: AbortSignal.timeout(100)
+    }))
+    await eventually(async () => await app.store.command('exists', [keys.lock]) === 0, 3000)
+    const retry = await post(url, path, seedBody, headers('gone-1'))
+    t.equal(retry.status, 201)
+    t.equal(retry.headers['idempotent-replayed'], 'true', 'the abandoned request completed and was stored')
     t.equal((await emulatorStats(rzp)).ordersCreated, 1)
   })
 }
