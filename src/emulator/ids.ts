@@ -15,6 +15,13 @@ export function newId (prefix: 'order' | 'pay' | 'acc' | 'evt'): string {
   return `${prefix}_${randomAlphanumerics()}`
 }
 
+/** A new id that none of `taken` has (a collision is astronomically rare, but the emulator must not overwrite). */
+export function unusedId (prefix: 'order' | 'pay', taken: { has (id: string): boolean }): string {
+  let id = newId(prefix)
+  while (taken.has(id)) id = newId(prefix)
+  return id
+}
+
 export function unixSeconds (): number {
   return Math.floor(Date.now() / 1000)
 }

@@ -2,7 +2,7 @@
 // so that a benchmark creating ~100k orders stays fast. Bounded: the oldest orders are forgotten first.
 import type { OrderEntity, PaymentEntity, PaymentStatus } from './entities.js'
 import type { OrderInput, OrderListQuery } from './validation.js'
-import { newId, unixSeconds } from './ids.js'
+import { unixSeconds, unusedId } from './ids.js'
 
 export interface EmulatorStats {
   ordersCreated: number
@@ -29,8 +29,7 @@ export class EmulatorStore {
   }
 
   createOrder (input: OrderInput): OrderEntity {
-    let id = newId('order')
-    while (this.orders.has(id)) id = newId('order')
+    const id = unusedId('order', this.orders)
     const order: OrderEntity = {
       id,
       entity: 'order',
@@ -80,8 +79,7 @@ export class EmulatorStore {
   }
 
   createPayment (order: OrderEntity, status: PaymentStatus): PaymentEntity {
-    let id = newId('pay')
-    while (this.payments.has(id)) id = newId('pay')
+    const id = unusedId('pay', this.payments)
     const payment: PaymentEntity = {
       id,
       entity: 'payment',

@@ -26,6 +26,11 @@ export function sdkFor (emulator: RunningEmulator, timeoutMs = 5000, keySecret =
   return instance
 }
 
+/** The `Authorization` header of HTTP Basic auth with a key id and secret, as the SDK sends it. */
+export function basicAuth (credentials: { keyId: string, keySecret: string }): string {
+  return 'Basic ' + Buffer.from(`${credentials.keyId}:${credentials.keySecret}`).toString('base64')
+}
+
 export interface HttpResult {
   status: number
   headers: IncomingHttpHeaders
@@ -44,7 +49,7 @@ export async function call (emulator: RunningEmulator, method: string, path: str
   const headers: Record<string, string> = {}
   const credentials = options.auth ?? (path.startsWith('/v1') ? emulator : false)
   if (credentials !== false) {
-    headers.authorization = 'Basic ' + Buffer.from(`${credentials.keyId}:${credentials.keySecret}`).toString('base64')
+    headers.authorization = basicAuth(credentials)
   }
   let body: string | undefined
   if (options.body !== undefined) {

@@ -1,7 +1,7 @@
 // The /v1 API rejects what Razorpay rejects, with Razorpay's envelope, and lists with its filters.
 import t from 'tap'
 import { request } from 'undici'
-import { call, createOrder, emulatorFor } from './helpers.js'
+import { basicAuth, call, createOrder, emulatorFor } from './helpers.js'
 
 function envelope (description: string, extra: Record<string, unknown> = {}) {
   return { error: { code: 'BAD_REQUEST_ERROR', description, source: String, step: String, reason: String, metadata: {}, ...extra } }
@@ -124,7 +124,7 @@ t.test('accepts form-encoded bodies with notes[key] pairs', async (t) => {
   const response = await request(`${emulator.url}/v1/orders`, {
     method: 'POST',
     headers: {
-      authorization: 'Basic ' + Buffer.from(`${emulator.keyId}:${emulator.keySecret}`).toString('base64'),
+      authorization: basicAuth(emulator),
       'content-type': 'application/x-www-form-urlencoded'
     },
     body: 'amount=2500&currency=INR&receipt=form-1&notes[session_id]=s1&partial_payment=0'
@@ -141,7 +141,7 @@ t.test('answers unknown /v1 paths and malformed JSON with the Razorpay envelope'
   const response = await request(`${emulator.url}/v1/orders`, {
     method: 'POST',
     headers: {
-      authorization: 'Basic ' + Buffer.from(`${emulator.keyId}:${emulator.keySecret}`).toString('base64'),
+      authorization: basicAuth(emulator),
       'content-type': 'application/json'
     },
     body: '{"amount":'

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js'
+import { basicAuth } from '../emulator/helpers.js'
 import type { TestContext } from '../helper.js'
 
 export interface EmulatorStats { ordersCreated: number, paymentsCreated: number, requests: number, webhooksDelivered: number }
@@ -45,7 +46,7 @@ export async function addFault (running: RunningEmulator, fault: Record<string, 
 /** Lists the emulator's orders with the official API shape (newest first). */
 export async function emulatorOrders (running: RunningEmulator, query = 'count=100'): Promise<any[]> {
   const response = await request(`${running.url}/v1/orders?${query}`, {
-    headers: { authorization: 'Basic ' + Buffer.from(`${running.keyId}:${running.keySecret}`).toString('base64') }
+    headers: { authorization: basicAuth(running) }
   })
   return ((await response.body.json()) as { items: any[] }).items
 }
