@@ -146,3 +146,18 @@ t.test('the sweeper finishes the sale of an order that was marked paid by a proc
   t.match(await variant(app), { available: 8, reserved: 0, sold: 2 }, 'sold, not returned to available')
   t.equal((await order(app, orderId)).status, 'paid')
 })
+
+t.test('a captured payment whose amount differs from the order is not marked paid', async t => {
+  const { rzp, app, url } = await setup(t)
+  rzp.setWebhookUrl(undefined)
+  const orderId = await createOrder(app, 'pay-8')
+  const body = JSON.stringify({ entity: 'event', event: 'payment.captured', payload: { payment: { entity: { id: 'pay_short0000000001', order_id: orderId, amount: 100 } } } })
+  const answer = await post(url, '/api/webhooks/razorpay', body, {
+    'x-razorpay-signature': createHmac('sha256', rzp.webhookSecret).update(body).digest('hex'), 'x-razorpay-event-id': 'evt_short'
+  })
+  t.same(JSON.parse(answer.body), { status: 'ignored' })
+  t.equal((await order(app, orderId)).status, 'created')
+  t.match(await variant(app), { reserved: 2, sold: 0 })
+  const entries = await app.store.command('xrange', [auditStream, '-', '+']) as Array<[string, string[]]>
+  t.ok(entries.some(([, fields]) => fields.includes('payment_amount_mismatch')))
+})

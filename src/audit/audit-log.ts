@@ -8,7 +8,7 @@ const auditMaxEntries = 1_000_000
 
 export interface AuditEvent {
   type: 'order_created' | 'order_failed' | 'payment_verified' | 'payment_signature_invalid' | 'payment_captured' |
-  'payment_failed' | 'order_expired' | 'sale_oversold'
+  'payment_failed' | 'payment_amount_mismatch' | 'order_expired' | 'sale_oversold'
   orderId?: string
   clientId?: string
   paymentId?: string

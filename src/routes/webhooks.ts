@@ -16,7 +16,7 @@ const processedEventTtlSeconds = 7 * 24 * 3600
 interface WebhookEvent {
   event?: string
   payload?: {
-    payment?: { entity?: { id?: string, order_id?: string, error_code?: string, error_description?: string } }
+    payment?: { entity?: { id?: string, order_id?: string, amount?: number, error_code?: string, error_description?: string } }
     order?: { entity?: { id?: string } }
   }
 }
@@ -51,6 +51,10 @@ export default async function webhookRoutes (fastify: FastifyInstance): Promise<
     let status: 'processed' | 'ignored' = 'ignored'
     if (order === undefined || payment?.id === undefined) {
       log.info('webhook for an order this service does not know: ignored')
+    } else if ((event.event === 'payment.captured' || event.event === 'order.paid') && payment.amount !== order.amount) {
+      // Never sell for less than the order's price: an operator must look at this one.
+      log.error({ paid: payment.amount, expected: order.amount }, 'captured amount differs from the order: not marked paid')
+      await fastify.audit.record({ type: 'payment_amount_mismatch', orderId: order.orderId, clientId: order.clientId, paymentId: payment.id, amount: payment.amount, detail: `expected ${order.amount}` })
     } else if (event.event === 'payment.captured' || event.event === 'order.paid') {
       await recordPayment(commerce, order, payment.id, 'webhook')
       status = 'processed'
