@@ -19,6 +19,7 @@ declare module 'fastify' {
 }
 
 const digest = (token: string): Buffer => hash('sha256', token, 'buffer')
+const hexDigest = (token: string): string => hash('sha256', token, 'hex')
 
 function bearerToken (request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
@@ -34,7 +35,7 @@ async function authPlugin (fastify: FastifyInstance): Promise<void> {
   const { API_KEYS, ADMIN_TOKEN } = fastify.config
   // Looking tokens up by their hash keeps the comparison free of timing hints about the token itself.
   const clientsByDigest = new Map<string, string>()
-  for (const [token, clientId] of parseApiKeys(API_KEYS)) clientsByDigest.set(digest(token).toString('hex'), clientId)
+  for (const [token, clientId] of parseApiKeys(API_KEYS)) clientsByDigest.set(hexDigest(token), clientId)
   const adminDigest = ADMIN_TOKEN === undefined ? undefined : digest(ADMIN_TOKEN)
   if (API_KEYS === undefined) {
     fastify.log.warn('API_KEYS is unset: every caller is client "anonymous". Development only.')
@@ -52,7 +53,7 @@ async function authPlugin (fastify: FastifyInstance): Promise<void> {
       return
     }
     if (clientsByDigest.size === 0) return
-    const clientId = token === undefined ? undefined : clientsByDigest.get(digest(token).toString('hex'))
+    const clientId = token === undefined ? undefined : clientsByDigest.get(hexDigest(token))
     if (clientId === undefined) throw unauthorized()
     request.clientId = clientId
   })
