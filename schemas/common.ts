@@ -8,4 +8,7 @@ export const ErrorSchema = Type.Object({
   message: Type.String()
 }, { $id: 'Error', description: 'Every error answer of the service' })
 
+/** Every route answers its errors with the same body. */
+export const ErrorResponses = { '4xx': ErrorSchema, '5xx': ErrorSchema }
+
 export const IdentifierSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' })

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import createError from '@fastify/error'
-import { ErrorSchema } from '../../schemas/common.js'
+import { ErrorResponses } from '../../schemas/common.js'
 import { PutVariantBodySchema, VariantParamsSchema, VariantSchema } from '../../schemas/variant.js'
 import { VariantNotFoundError } from '../errors.js'
 
@@ -19,7 +19,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       summary: "Set a variant's price, currency and total stock (available + reserved + sold)",
       params: VariantParamsSchema,
       body: PutVariantBodySchema,
-      response: { 200: VariantSchema, '4xx': ErrorSchema, '5xx': ErrorSchema }
+      response: { 200: VariantSchema, ...ErrorResponses }
     }
   }, async (request) => {
     const result = await fastify.catalog.putVariant(request.params.variantId, request.body)
@@ -34,7 +34,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       tags: ['admin'],
       summary: 'Read a variant with its available, reserved and sold counts',
       params: VariantParamsSchema,
-      response: { 200: VariantSchema, '4xx': ErrorSchema, '5xx': ErrorSchema }
+      response: { 200: VariantSchema, ...ErrorResponses }
     }
   }, async (request) => {
     const variant = await fastify.catalog.getVariant(request.params.variantId)

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { CreateOrderBodySchema, CreateOrderResponseSchema } from '../../schemas/checkout.js'
-import { ErrorSchema } from '../../schemas/common.js'
+import { ErrorResponses } from '../../schemas/common.js'
 import { OrderSchema } from '../../schemas/order.js'
 import { VerifyPaymentBodySchema } from '../../schemas/payment.js'
 import { createOrder } from '../checkout/create-order.js'
@@ -28,8 +28,7 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
       body: CreateOrderBodySchema,
       response: {
         201: CreateOrderResponseSchema,
-        '4xx': ErrorSchema,
-        '5xx': ErrorSchema
+        ...ErrorResponses
       }
     }
   }, async (request, reply) => {
@@ -46,7 +45,7 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
       tags: ['checkout'],
       summary: "Verify Razorpay Checkout's payment signature, mark the order paid and sell its reserved stock",
       body: VerifyPaymentBodySchema,
-      response: { 200: OrderSchema, '4xx': ErrorSchema, '5xx': ErrorSchema }
+      response: { 200: OrderSchema, ...ErrorResponses }
     }
   }, async (request) => {
     const body = request.body

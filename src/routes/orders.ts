@@ -2,7 +2,7 @@
 // not 403, so order ids cannot be probed.
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { ErrorSchema } from '../../schemas/common.js'
+import { ErrorResponses } from '../../schemas/common.js'
 import { OrderParamsSchema, OrderSchema, type Order } from '../../schemas/order.js'
 import { OrderNotFoundError } from '../errors.js'
 import type { OrderRecord } from '../orders/order-store.js'
@@ -32,7 +32,7 @@ export default async function orderRoutes (app: FastifyInstance): Promise<void> 
       tags: ['orders'],
       summary: "Read an order's state",
       params: OrderParamsSchema,
-      response: { 200: OrderSchema, '4xx': ErrorSchema, '5xx': ErrorSchema }
+      response: { 200: OrderSchema, ...ErrorResponses }
     }
   }, async (request) => {
     const record = await fastify.orders.get(request.params.orderId)

@@ -3,7 +3,7 @@
 // only means Razorpay's redelivery applies it again harmlessly.
 import createError from '@fastify/error'
 import type { FastifyInstance } from 'fastify'
-import { ErrorSchema } from '../../schemas/common.js'
+import { ErrorResponses } from '../../schemas/common.js'
 import { WebhookResultSchema } from '../../schemas/payment.js'
 import { WebhookSignatureInvalidError } from '../errors.js'
 import { recordFailure, recordPayment } from '../payments/payment-outcomes.js'
@@ -30,7 +30,7 @@ export default async function webhookRoutes (fastify: FastifyInstance): Promise<
     schema: {
       tags: ['webhooks'],
       summary: 'Razorpay webhooks: payment.captured, order.paid, payment.failed (X-Razorpay-Signature)',
-      response: { 200: WebhookResultSchema, '4xx': ErrorSchema, '5xx': ErrorSchema }
+      response: { 200: WebhookResultSchema, ...ErrorResponses }
     }
   }, async (request) => {
     const raw = request.body as Buffer
