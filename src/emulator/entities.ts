@@ -5,6 +5,10 @@ export type Notes = Record<string, string | number | boolean | null> | []
 
 export type OrderStatus = 'created' | 'attempted' | 'paid'
 export type PaymentStatus = 'created' | 'authorized' | 'captured' | 'refunded' | 'failed'
+export type RefundStatus = 'pending' | 'processed' | 'failed'
+export type RefundSpeed = 'normal' | 'optimum'
+export type DisputePhase = 'created' | 'under_review' | 'action_required' | 'won' | 'lost' | 'closed'
+export type DisputeStatus = 'open' | 'under_review' | 'won' | 'lost' | 'closed'
 
 export interface OrderEntity {
   id: string
@@ -32,7 +36,7 @@ export interface PaymentEntity {
   international: false
   method: 'upi'
   amount_refunded: number
-  refund_status: null
+  refund_status: 'partial' | 'full' | null
   captured: boolean
   description: null
   card_id: null
@@ -50,6 +54,36 @@ export interface PaymentEntity {
   error_step: string | null
   error_reason: string | null
   acquirer_data: Record<string, string>
+  created_at: number
+}
+
+export interface RefundEntity {
+  id: string
+  entity: 'refund'
+  amount: number
+  currency: string
+  payment_id: string
+  notes: Notes
+  receipt: string | null
+  acquirer_data: { arn: string | null }
+  created_at: number
+  batch_id: null
+  status: RefundStatus
+  speed_processed: 'normal'
+  speed_requested: RefundSpeed
+}
+
+export interface DisputeEntity {
+  id: string
+  entity: 'dispute'
+  payment_id: string
+  amount: number
+  currency: string
+  amount_deducted: number
+  reason_code: 'chargeback'
+  respond_by: number
+  status: DisputeStatus
+  phase: 'chargeback'
   created_at: number
 }
 

@@ -11,12 +11,14 @@ export function randomAlphanumerics (length = 14): string {
   return out
 }
 
-export function newId (prefix: 'order' | 'pay' | 'acc' | 'evt'): string {
+export type IdPrefix = 'order' | 'pay' | 'rfnd' | 'disp' | 'acc' | 'evt'
+
+export function newId (prefix: IdPrefix): string {
   return `${prefix}_${randomAlphanumerics()}`
 }
 
 /** A new id that none of `taken` has (a collision is astronomically rare, but the emulator must not overwrite). */
-export function unusedId (prefix: 'order' | 'pay', taken: { has (id: string): boolean }): string {
+export function unusedId (prefix: 'order' | 'pay' | 'rfnd' | 'disp', taken: { has (id: string): boolean }): string {
   let id = newId(prefix)
   while (taken.has(id)) id = newId(prefix)
   return id

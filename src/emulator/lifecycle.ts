@@ -25,6 +25,11 @@ function chargeFees (payment: PaymentEntity): void {
   payment.tax = tax
 }
 
+// A later payment on an order that is already paid (a second tab, a late authorization) leaves it paid.
+function markAttempted (order: OrderEntity): void {
+  if (order.status !== 'paid') order.status = 'attempted'
+}
+
 function failPayment (payment: PaymentEntity): void {
   payment.status = 'failed'
   payment.error_code = 'BAD_REQUEST_ERROR'
@@ -43,38 +48,70 @@ export function markCaptured (order: OrderEntity, payment: PaymentEntity, webhoo
   order.amount_paid = order.amount
   order.amount_due = 0
   return [
-    webhooks.createEvent('payment.captured', payment),
-    webhooks.createEvent('order.paid', payment, order)
+    webhooks.createEvent('payment.captured', { payment }),
+    webhooks.createEvent('order.paid', { payment, order })
   ]
+}
+
+function checkoutResult (order: OrderEntity, payment: PaymentEntity, keySecret: string): CheckoutResult {
+  return {
+    razorpay_order_id: order.id,
+    razorpay_payment_id: payment.id,
+    razorpay_signature: payment.status === 'failed' ? '' : checkoutSignature(order.id, payment.id, keySecret)
+  }
 }
 
 /**
  * Simulates a customer paying an order through Checkout. `captured` is Razorpay's default
- * auto-capture; `authorized` leaves the capture to `POST /v1/payments/:id/capture`.
+ * auto-capture; `authorized` leaves the capture to `POST /v1/payments/:id/capture`. `amount` defaults
+ * to what the order still owes, or to its whole amount when it is already paid (a second payment).
  */
 export function payOrder (
   store: EmulatorStore,
   webhooks: WebhookDispatcher,
   order: OrderEntity,
   outcome: PayOutcome,
-  keySecret: string
+  keySecret: string,
+  amount = order.status === 'paid' ? order.amount : order.amount_due
 ): { result: CheckoutResult, events: WebhookEvent[] } {
-  const payment = store.createPayment(order, 'created')
+  const payment = store.createPayment(order, 'created', amount)
   const events: WebhookEvent[] = []
+  markAttempted(order)
   if (outcome === 'failed') {
     failPayment(payment)
-    order.status = 'attempted'
-    events.push(webhooks.createEvent('payment.failed', payment))
+    events.push(webhooks.createEvent('payment.failed', { payment }))
   } else {
     payment.status = 'authorized'
-    order.status = 'attempted'
-    events.push(webhooks.createEvent('payment.authorized', payment))
+    events.push(webhooks.createEvent('payment.authorized', { payment }))
     if (outcome === 'captured') events.push(...markCaptured(order, payment, webhooks))
   }
-  const result: CheckoutResult = {
-    razorpay_order_id: order.id,
-    razorpay_payment_id: payment.id,
-    razorpay_signature: outcome === 'failed' ? '' : checkoutSignature(order.id, payment.id, keySecret)
-  }
-  return { result, events }
+  return { result: checkoutResult(order, payment, keySecret), events }
+}
+
+/** Whether Razorpay can still authorize a payment: it polls the bank for days after a failure. */
+export function canAuthorizeLate (payment: PaymentEntity): boolean {
+  return payment.status === 'failed' || payment.status === 'created'
+}
+
+/**
+ * Late authorization: a `failed` (or `created`) payment turns `authorized` after all, and, with
+ * `capture` (auto-capture, the default), `captured` with its order paid.
+ */
+export function authorizeLate (
+  order: OrderEntity,
+  payment: PaymentEntity,
+  webhooks: WebhookDispatcher,
+  capture: boolean,
+  keySecret: string
+): { result: CheckoutResult, events: WebhookEvent[] } {
+  payment.status = 'authorized'
+  payment.error_code = null
+  payment.error_description = null
+  payment.error_source = null
+  payment.error_step = null
+  payment.error_reason = null
+  markAttempted(order)
+  const events = [webhooks.createEvent('payment.authorized', { payment })]
+  if (capture) events.push(...markCaptured(order, payment, webhooks))
+  return { result: checkoutResult(order, payment, keySecret), events }
 }

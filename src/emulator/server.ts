@@ -13,6 +13,7 @@ import type { EmulatorOptions, RunningEmulator } from './options.js'
 import { orderRoutes } from './orders.js'
 import { registerBodyParsers } from './parsers.js'
 import { paymentRoutes } from './payments.js'
+import { refundRoutes } from './refunds.js'
 import { EmulatorStore } from './store.js'
 import { WebhookDispatcher } from './webhooks.js'
 
@@ -32,6 +33,7 @@ async function apiRoutes (app: FastifyInstance, opts: ContextOptions): Promise<v
   // Only the context: passing `opts` on would also pass the /v1 prefix again.
   await app.register(orderRoutes, { ctx: opts.ctx })
   await app.register(paymentRoutes, { ctx: opts.ctx })
+  await app.register(refundRoutes, { ctx: opts.ctx })
 }
 
 function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {

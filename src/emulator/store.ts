@@ -1,12 +1,16 @@
 // In-memory state of the emulator: orders, payments and counters, with O(1) lookups by id and receipt
 // so that a benchmark creating ~100k orders stays fast. Bounded: the oldest orders are forgotten first.
+import { DisputeBook } from './dispute-book.js'
 import type { OrderEntity, PaymentEntity, PaymentStatus } from './entities.js'
 import type { OrderInput, OrderListQuery } from './validation.js'
 import { unixSeconds, unusedId } from './ids.js'
+import { RefundBook } from './refund-book.js'
 
 export interface EmulatorStats {
   ordersCreated: number
   paymentsCreated: number
+  /** A refund replayed for an idempotency key is not counted again. */
+  refundsCreated: number
   requests: number
   webhooksDelivered: number
 }
@@ -14,7 +18,9 @@ export interface EmulatorStats {
 const MAX_ORDERS = 1_000_000
 
 export class EmulatorStore {
-  readonly stats: EmulatorStats = { ordersCreated: 0, paymentsCreated: 0, requests: 0, webhooksDelivered: 0 }
+  readonly stats: EmulatorStats = { ordersCreated: 0, paymentsCreated: 0, refundsCreated: 0, requests: 0, webhooksDelivered: 0 }
+  readonly refunds = new RefundBook(this.stats)
+  readonly disputes = new DisputeBook()
   private readonly orders = new Map<string, OrderEntity>()
   // Creation order is also created_at order, which the listing and its time filters rely on.
   private byAge: OrderEntity[] = []
@@ -78,12 +84,12 @@ export class EmulatorStore {
     return items
   }
 
-  createPayment (order: OrderEntity, status: PaymentStatus): PaymentEntity {
+  createPayment (order: OrderEntity, status: PaymentStatus, amount = order.amount_due): PaymentEntity {
     const id = unusedId('pay', this.payments)
     const payment: PaymentEntity = {
       id,
       entity: 'payment',
-      amount: order.amount_due,
+      amount,
       currency: order.currency,
       status,
       order_id: order.id,
@@ -135,8 +141,11 @@ export class EmulatorStore {
     this.receipts.clear()
     this.payments.clear()
     this.paymentsByOrder.clear()
+    this.refunds.reset()
+    this.disputes.reset()
     this.stats.ordersCreated = 0
     this.stats.paymentsCreated = 0
+    this.stats.refundsCreated = 0
     this.stats.requests = 0
     this.stats.webhooksDelivered = 0
   }
@@ -165,7 +174,11 @@ export class EmulatorStore {
     for (const order of evicted) {
       this.orders.delete(order.id)
       if (order.receipt !== null && this.receipts.get(order.receipt) === order) this.receipts.delete(order.receipt)
-      for (const payment of this.paymentsByOrder.get(order.id) ?? []) this.payments.delete(payment.id)
+      for (const payment of this.paymentsByOrder.get(order.id) ?? []) {
+        this.payments.delete(payment.id)
+        this.refunds.forgetPayment(payment.id)
+        this.disputes.forgetPayment(payment.id)
+      }
       this.paymentsByOrder.delete(order.id)
     }
   }

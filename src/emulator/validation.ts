@@ -1,6 +1,6 @@
 // Input checks of the Razorpay endpoints, with Razorpay's messages; stricter wherever Razorpay's
 // behaviour is unconfirmed, so that a service passing here also passes against the real API.
-import type { Notes } from './entities.js'
+import type { Notes, RefundSpeed } from './entities.js'
 import { extraFieldError, validationError } from './errors.js'
 
 export interface OrderInput {
@@ -11,18 +11,33 @@ export interface OrderInput {
   partialPayment: boolean
 }
 
-export interface OrderListQuery {
+export interface PageQuery {
   count: number
   skip: number
   from?: number
   to?: number
+}
+
+export interface OrderListQuery extends PageQuery {
   receipt?: string
   authorized?: boolean
 }
 
+export interface RefundInput {
+  /** As sent: undefined means the whole unrefunded amount. */
+  amount?: number
+  speed?: RefundSpeed
+  notes: Notes
+  receipt: string | null
+}
+
 const ORDER_FIELDS = new Set(['amount', 'currency', 'receipt', 'notes', 'partial_payment', 'first_payment_min_amount'])
 const LIST_FIELDS = new Set(['count', 'skip', 'from', 'to', 'receipt', 'authorized'])
+const PAGE_FIELDS = new Set(['count', 'skip', 'from', 'to'])
 const CAPTURE_FIELDS = new Set(['amount', 'currency'])
+const REFUND_FIELDS = new Set(['amount', 'speed', 'notes', 'receipt'])
+const REFUND_SPEEDS = new Set(['normal', 'optimum'])
+const IDEMPOTENCY_KEY_LENGTH = { min: 10, max: 255 }
 const SUPPORTED_CURRENCIES = new Set(['INR'])
 const MAX_NOTES = 15
 const MAX_NOTE_LENGTH = 256
@@ -77,19 +92,21 @@ function checkNotes (value: unknown): Notes {
   return notes
 }
 
+function checkReceipt (value: unknown): string | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'string') throw validationError('The receipt must be a string.', 'receipt')
+  if (value.length > MAX_RECEIPT_LENGTH) {
+    throw validationError(`The receipt may not be greater than ${MAX_RECEIPT_LENGTH} characters.`, 'receipt')
+  }
+  return value
+}
+
 export function parseOrderCreate (body: unknown): OrderInput {
   const input = asObject(body)
   rejectExtraFields(input, ORDER_FIELDS)
   const amount = checkAmount(input.amount)
   const currency = checkCurrency(input.currency)
-  let receipt: string | null = null
-  if (input.receipt !== undefined && input.receipt !== null) {
-    if (typeof input.receipt !== 'string') throw validationError('The receipt must be a string.', 'receipt')
-    if (input.receipt.length > MAX_RECEIPT_LENGTH) {
-      throw validationError(`The receipt may not be greater than ${MAX_RECEIPT_LENGTH} characters.`, 'receipt')
-    }
-    receipt = input.receipt
-  }
+  const receipt = checkReceipt(input.receipt)
   const notes = checkNotes(input.notes)
   const partialPayment = input.partial_payment ?? false
   if (typeof partialPayment !== 'boolean') {
@@ -112,19 +129,24 @@ function integerParam (query: Record<string, unknown>, name: string, min: number
   return value
 }
 
+function parsePage (query: Record<string, unknown>): PageQuery {
+  const page: PageQuery = {
+    count: integerParam(query, 'count', 1, 100) ?? 10,
+    skip: integerParam(query, 'skip', 0) ?? 0
+  }
+  const from = integerParam(query, 'from', 0)
+  const to = integerParam(query, 'to', 0)
+  if (from !== undefined) page.from = from
+  if (to !== undefined) page.to = to
+  return page
+}
+
 export function parseOrderList (rawQuery: unknown): OrderListQuery {
   const query = asObject(rawQuery)
   // The SDK forwards `expand[]` as a nested `expand` parameter; the emulator has nothing to expand.
   const known = Object.fromEntries(Object.entries(query).filter(([key]) => !key.startsWith('expand')))
   rejectExtraFields(known, LIST_FIELDS)
-  const result: OrderListQuery = {
-    count: integerParam(known, 'count', 1, 100) ?? 10,
-    skip: integerParam(known, 'skip', 0) ?? 0
-  }
-  const from = integerParam(known, 'from', 0)
-  const to = integerParam(known, 'to', 0)
-  if (from !== undefined) result.from = from
-  if (to !== undefined) result.to = to
+  const result: OrderListQuery = parsePage(known)
   if (known.receipt !== undefined) {
     if (typeof known.receipt !== 'string') throw validationError('The receipt must be a string.', 'receipt')
     result.receipt = known.receipt
@@ -142,4 +164,35 @@ export function parseCapture (body: unknown): { amount: number, currency: string
   const input = asObject(body)
   rejectExtraFields(input, CAPTURE_FIELDS)
   return { amount: checkAmount(input.amount), currency: checkCurrency(input.currency) }
+}
+
+export function parseRefund (body: unknown): RefundInput {
+  const input = asObject(body)
+  rejectExtraFields(input, REFUND_FIELDS)
+  const refund: RefundInput = { notes: checkNotes(input.notes), receipt: checkReceipt(input.receipt) }
+  if (input.amount !== undefined && input.amount !== null) refund.amount = checkAmount(input.amount)
+  if (input.speed !== undefined && input.speed !== null) {
+    if (typeof input.speed !== 'string' || !REFUND_SPEEDS.has(input.speed)) {
+      throw validationError('The selected speed is invalid.', 'speed')
+    }
+    refund.speed = input.speed as RefundSpeed
+  }
+  return refund
+}
+
+export function parseRefundList (rawQuery: unknown): PageQuery {
+  const query = asObject(rawQuery)
+  rejectExtraFields(query, PAGE_FIELDS)
+  return parsePage(query)
+}
+
+/** The `X-Refund-Idempotency` header, if sent; Fastify has lowercased its name already. */
+export function parseIdempotencyKey (header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const key = Array.isArray(header) ? header.join(', ') : header
+  const { min, max } = IDEMPOTENCY_KEY_LENGTH
+  if (key.length < min || key.length > max) {
+    throw validationError(`The X-Refund-Idempotency header must be between ${min} and ${max} characters.`)
+  }
+  return key
 }

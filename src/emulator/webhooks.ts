@@ -3,10 +3,24 @@
 import { createHmac } from 'node:crypto'
 import { Agent, request } from 'undici'
 import type { FastifyBaseLogger } from 'fastify'
-import type { OrderEntity, PaymentEntity } from './entities.js'
+import type { DisputeEntity, DisputePhase, OrderEntity, PaymentEntity, RefundEntity } from './entities.js'
 import { newId, unixSeconds } from './ids.js'
 
-export type WebhookEventName = 'payment.authorized' | 'payment.captured' | 'payment.failed' | 'order.paid'
+export type WebhookEventName =
+  | 'payment.authorized' | 'payment.captured' | 'payment.failed' | 'order.paid'
+  | 'refund.created' | 'refund.processed' | 'refund.failed'
+  | `payment.dispute.${DisputePhase}`
+
+/**
+ * The entities an event carries. Key order matters: it is the order of `contains` and of `payload`
+ * in the signed body, e.g. `{ payment, order }` for order.paid, `{ refund, payment }` for refunds.
+ */
+export interface EventEntities {
+  payment?: PaymentEntity
+  order?: OrderEntity
+  refund?: RefundEntity
+  dispute?: DisputeEntity
+}
 
 export interface WebhookEvent {
   id: string
@@ -20,6 +34,8 @@ export interface WebhookEvent {
 export interface DeliveryOptions {
   duplicate?: boolean
   reverse?: boolean
+  /** Razorpay's delivery lost: the events are made but never sent. */
+  skip?: boolean
 }
 
 export interface WebhookDispatcherOptions {
@@ -49,14 +65,16 @@ export class WebhookDispatcher {
   }
 
   /** Entities are copied now: later state changes must not leak into an event already emitted. */
-  createEvent (name: WebhookEventName, payment: PaymentEntity, order?: OrderEntity): WebhookEvent {
-    const payload: Record<string, { entity: unknown }> = { payment: { entity: structuredClone(payment) } }
-    if (order !== undefined) payload.order = { entity: structuredClone(order) }
+  createEvent (name: WebhookEventName, entities: EventEntities): WebhookEvent {
+    const payload: Record<string, { entity: unknown }> = {}
+    for (const [key, entity] of Object.entries(entities)) {
+      if (entity !== undefined) payload[key] = { entity: structuredClone(entity) }
+    }
     const envelope = {
       entity: 'event',
       account_id: this.accountId,
       event: name,
-      contains: order === undefined ? ['payment'] : ['payment', 'order'],
+      contains: Object.keys(payload),
       payload,
       created_at: unixSeconds()
     }
@@ -73,10 +91,11 @@ export class WebhookDispatcher {
   /**
    * Sends each event once, one after the other, and resolves when every first attempt has ended, so
    * tests see the webhooks before the call that caused them returns. Failed attempts are retried
-   * later in the background. With `duplicate`, the whole batch is sent a second time afterwards.
+   * later in the background. With `duplicate`, the whole batch is sent a second time afterwards;
+   * with `skip`, nothing is sent at all.
    */
   async deliver (events: WebhookEvent[], options: DeliveryOptions = {}): Promise<void> {
-    if (this.url === undefined || this.closing.signal.aborted) return
+    if (this.url === undefined || this.closing.signal.aborted || options.skip === true) return
     const ordered = options.reverse === true ? [...events].reverse() : events
     const batch = options.duplicate === true ? [...ordered, ...ordered] : ordered
     for (const event of batch) {

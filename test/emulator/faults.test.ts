@@ -131,11 +131,11 @@ t.test('stats count /v1 requests, orders, payments and webhooks; reset forgets e
   await call(emulator, 'GET', `/v1/orders/${order.id}`)
   await call(emulator, 'POST', `/_emulator/orders/${order.id}/pay`, { body: { outcome: 'captured' } })
   await call(emulator, 'GET', '/v1/orders', { auth: false })
-  t.same(await stats(emulator), { ordersCreated: 1, paymentsCreated: 1, requests: 3, webhooksDelivered: 0 })
+  t.same(await stats(emulator), { ordersCreated: 1, paymentsCreated: 1, refundsCreated: 0, requests: 3, webhooksDelivered: 0 })
 
   await addFault(emulator, { route: 'GET /v1/orders', kind: 'status', status: 500 })
   t.equal((await call(emulator, 'POST', '/_emulator/reset')).status, 204)
-  t.same(await stats(emulator), { ordersCreated: 0, paymentsCreated: 0, requests: 0, webhooksDelivered: 0 })
+  t.same(await stats(emulator), { ordersCreated: 0, paymentsCreated: 0, refundsCreated: 0, requests: 0, webhooksDelivered: 0 })
   t.equal((await call(emulator, 'GET', `/v1/orders/${order.id}`)).status, 400, 'orders are forgotten')
   const list = await call(emulator, 'GET', '/v1/orders')
   t.equal(list.status, 200, 'faults are forgotten')

@@ -42,11 +42,12 @@ export interface CallOptions {
   body?: unknown
   auth?: false | { keyId: string, keySecret: string }
   timeoutMs?: number
+  headers?: Record<string, string>
 }
 
 /** One HTTP call; /v1 paths carry the emulator's Basic auth unless `auth` says otherwise. */
 export async function call (emulator: RunningEmulator, method: string, path: string, options: CallOptions = {}): Promise<HttpResult> {
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = { ...options.headers }
   const credentials = options.auth ?? (path.startsWith('/v1') ? emulator : false)
   if (credentials !== false) {
     headers.authorization = basicAuth(credentials)

@@ -15,7 +15,7 @@ t.test('serves the API and the control surface through inject()', async (t) => {
   const fetched = await app.inject({ method: 'GET', url: `/v1/orders/${order.id}`, headers: { authorization } })
   t.match(fetched.json(), { id: order.id, status: 'paid' })
   const stats = await app.inject({ method: 'GET', url: '/_emulator/stats' })
-  t.same(stats.json(), { ordersCreated: 1, paymentsCreated: 1, requests: 2, webhooksDelivered: 0 })
+  t.same(stats.json(), { ordersCreated: 1, paymentsCreated: 1, refundsCreated: 0, requests: 2, webhooksDelivered: 0 })
 })
 
 t.test('keeps receipt lookups and listing fast with many orders', async (t) => {

@@ -17,6 +17,23 @@ t.test('forgets the oldest orders, their receipts and payments past its bound', 
   t.equal(store.stats.ordersCreated, 11, 'the counter still counts every order')
 })
 
+t.test('forgets the refunds and disputes of evicted payments, and their idempotency keys', async (t) => {
+  const store = new EmulatorStore(10)
+  const order = store.createOrder(input('evicted'))
+  const payment = store.createPayment(order, 'captured')
+  const idempotency = { key: 'evicted-key-1', fingerprint: 'f' }
+  const refund = store.refunds.create(payment, { amount: 100, notes: [], receipt: null }, idempotency)
+  store.refunds.settle(idempotency.key)
+  t.equal(store.refunds.replay(idempotency), refund)
+  const dispute = store.disputes.open(payment)
+  t.equal(store.disputes.ofPayment(payment.id), dispute)
+  for (let i = 1; i <= 10; i++) store.createOrder(input(`e${i}`))
+  t.equal(store.refunds.get(refund.id), undefined)
+  t.equal(store.refunds.replay(idempotency), undefined, 'the key is free again')
+  t.equal(store.disputes.ofPayment(payment.id), undefined)
+  t.equal(store.stats.refundsCreated, 1)
+})
+
 t.test('lists within from/to by created_at, newest first', async (t) => {
   const store = new EmulatorStore()
   const orders = [100, 200, 200, 300].map((createdAt, i) => {
