@@ -123,10 +123,13 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       return replay(request, reply, cached, fingerprint, waited)
     }
 
+    const token = randomUUID()
     const lease: Lease = {
-      lock: lockValue(randomUUID(), fingerprint),
+      lock: lockValue(token, fingerprint),
       lockTtlMs,
-      ttlSeconds: header === undefined ? config.IDEMPOTENCY_FALLBACK_TTL_SECONDS : config.IDEMPOTENCY_TTL_SECONDS
+      ttlSeconds: header === undefined ? config.IDEMPOTENCY_FALLBACK_TTL_SECONDS : config.IDEMPOTENCY_TTL_SECONDS,
+      fingerprint,
+      executionId: token.replaceAll('-', '')
     }
     const result = await acquire(request, keys, lease, fingerprint, waitSeconds)
 
@@ -134,6 +137,11 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       count(request, 'replayed')
       cache.set(keys.record, result.response, result.response.createdAt + result.response.ttlSeconds * 1000 - 1000)
       return replay(request, reply, result.response, fingerprint, waited)
+    }
+    if (result.state === 'bound-elsewhere') {
+      // An earlier request with another body used this key and left work behind (a 5xx, a crash, a lost lock).
+      count(request, 'key_reused')
+      throw new IdempotencyKeyReusedError()
     }
     if (result.state === 'in-progress') {
       if (result.fingerprint !== fingerprint) {
@@ -144,8 +152,8 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       throw withRetryAfter(new IdempotencyInProgressError(), inProgressRetryAfterSeconds)
     }
 
-    const execution = new Execution({ key, scope, attempt: result.attempt, keys, lease, fingerprint, checkpoints: result.checkpoints },
-      store, executionEvents(request, key))
+    const init = { key, scope, attempt: result.attempt, executionId: result.executionId, keys, lease, fingerprint, checkpoints: result.checkpoints }
+    const execution = new Execution(init, store, executionEvents(request, key))
     request.idempotency = execution
     if (waited !== undefined) reply.header('preference-applied', `wait=${waited}`)
     execution.startRenewal()

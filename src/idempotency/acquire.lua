@@ -1,18 +1,29 @@
--- One round trip to decide: the stored response, "in progress", or the lock taken for this request.
--- Taking the lock counts the attempt, so a handler knows when an earlier attempt may have done part of the work.
--- KEYS: record, lock, checkpoints. ARGV: lock value (token .. ' ' .. fingerprint), lock ttl ms, record ttl seconds.
--- Replies: {1, record} | {2, lock ttl ms, lock value} | {0, attempt, checkpoint field, value, ...}
+-- One round trip to decide: the stored response, "in progress", another request bound to the key, or the lock
+-- taken for this request. The first request under a key binds its fingerprint and an execution id to the key's
+-- checkpoints; they outlive a 5xx, a crash or an expired lock, so a retry with another body is refused and every
+-- id derived for the request (receipt, reservation) is the first request's own. Taking the lock counts the attempt.
+-- KEYS: record, lock, checkpoints. ARGV: lock value (token .. ' ' .. fingerprint), lock ttl ms, record ttl seconds,
+-- fingerprint, execution id for a first request.
+-- Replies: {1, record} | {2, lock ttl ms, lock value} | {3} bound to another fingerprint
+--        | {0, attempt, execution id, checkpoint field, value, ...}
 local record = redis.call('GET', KEYS[1])
 if record then
   return {1, record}
 end
+local bound = redis.call('HGET', KEYS[3], '_fingerprint')
+if bound and bound ~= ARGV[4] then
+  return {3}
+end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if not bound then
+    redis.call('HSET', KEYS[3], '_fingerprint', ARGV[4], '_execution', ARGV[5])
+  end
   local attempt = redis.call('HINCRBY', KEYS[3], '_attempts', 1)
   redis.call('EXPIRE', KEYS[3], ARGV[3])
-  local reply = {0, attempt}
+  local reply = {0, attempt, redis.call('HGET', KEYS[3], '_execution') or ARGV[5]}
   local checkpoints = redis.call('HGETALL', KEYS[3])
   for i = 1, #checkpoints, 2 do
-    if checkpoints[i] ~= '_attempts' then
+    if string.sub(checkpoints[i], 1, 1) ~= '_' then
       table.insert(reply, checkpoints[i])
       table.insert(reply, checkpoints[i + 1])
     end

@@ -15,6 +15,7 @@ export interface ExecutionInit {
   key: string
   scope: string
   attempt: number
+  executionId: string
   keys: IdempotencyKeys
   lease: Lease
   fingerprint: string
@@ -25,6 +26,7 @@ export class Execution implements IdempotencyContext {
   readonly key: string
   readonly scope: string
   readonly attempt: number
+  readonly executionId: string
   readonly keys: IdempotencyKeys
   readonly lease: Lease
   readonly fingerprint: string
@@ -38,6 +40,7 @@ export class Execution implements IdempotencyContext {
     this.key = init.key
     this.scope = init.scope
     this.attempt = init.attempt
+    this.executionId = init.executionId
     this.keys = init.keys
     this.lease = init.lease
     this.fingerprint = init.fingerprint

@@ -14,10 +14,14 @@ const scripts = {
 export type AcquireResult =
   | { state: 'completed', response: StoredResponse }
   | { state: 'in-progress', retryAfterMs: number, fingerprint: string }
-  | { state: 'acquired', attempt: number, checkpoints: Map<string, string> }
+  | { state: 'bound-elsewhere' }
+  | { state: 'acquired', attempt: number, executionId: string, checkpoints: Map<string, string> }
 
-/** What taking the lock needs: the lock's value, its lifetime, and how long checkpoints are kept. */
-export interface Lease { lock: string, lockTtlMs: number, ttlSeconds: number }
+/**
+ * What taking the lock needs: the lock's value, its lifetime, how long checkpoints are kept, the request's
+ * fingerprint and the execution id a first request binds to the key.
+ */
+export interface Lease { lock: string, lockTtlMs: number, ttlSeconds: number, fingerprint: string, executionId: string }
 
 export type CompleteResult = 'stored' | 'stored-after-expiry' | 'record-exists' | 'lock-taken'
 
@@ -39,15 +43,16 @@ export class IdempotencyStore {
 
   async acquire (keys: IdempotencyKeys, lease: Lease): Promise<AcquireResult> {
     const reply = await this.#store.eval(scripts.acquire, [keys.record, keys.lock, keys.checkpoints],
-      [lease.lock, lease.lockTtlMs, lease.ttlSeconds]) as StoreReply[]
+      [lease.lock, lease.lockTtlMs, lease.ttlSeconds, lease.fingerprint, lease.executionId]) as StoreReply[]
     if (reply[0] === 1) return { state: 'completed', response: decodeRecord(reply[1] as string) }
     if (reply[0] === 2) {
       const holder = String(reply[2] ?? '')
       return { state: 'in-progress', retryAfterMs: Number(reply[1]), fingerprint: holder.slice(holder.indexOf(' ') + 1) }
     }
+    if (reply[0] === 3) return { state: 'bound-elsewhere' }
     const checkpoints = new Map<string, string>()
-    for (let i = 2; i < reply.length; i += 2) checkpoints.set(String(reply[i]), String(reply[i + 1]))
-    return { state: 'acquired', attempt: Number(reply[1]), checkpoints }
+    for (let i = 3; i < reply.length; i += 2) checkpoints.set(String(reply[i]), String(reply[i + 1]))
+    return { state: 'acquired', attempt: Number(reply[1]), executionId: String(reply[2]), checkpoints }
   }
 
   async complete (keys: IdempotencyKeys, lock: string, response: StoredResponse): Promise<CompleteResult> {

@@ -30,6 +30,11 @@ function headers (key: string | undefined, token = 'shop-token', extra: Record<s
   return { authorization: `Bearer ${token}`, ...(key === undefined ? {} : { 'idempotency-key': key }), ...extra }
 }
 
+/** The checkpoint fields a first attempt binds to its key (fingerprint, execution id), as a crash leaves them. */
+function boundTo (receipt: string): string[] {
+  return ['_fingerprint', requestFingerprint('POST', path, seedBody), '_execution', receipt.slice('rcpt_'.length), '_attempts', '1']
+}
+
 export function idempotencySuite (t: Test, kind: StoreKind): void {
   t.test('replays the stored response for a duplicate key, byte for byte, without running the handler', async t => {
     const { app: makeApp, emulator: rzp } = await setup(t, kind)
@@ -139,10 +144,11 @@ export function idempotencySuite (t: Test, kind: StoreKind): void {
     const failed = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('late-1') })
     t.equal(failed.statusCode, 504)
     t.equal(failed.json().code, 'PAYMENT_PROVIDER_TIMEOUT')
-    // Razorpay went on with the request the service gave up on: the order exists with the key's receipt.
-    const receipt = `rcpt_${scopeHash('shop', 'POST', path, 'late-1')}`
+    // Razorpay went on with the request the service gave up on: the order exists with the request's receipt and notes.
+    const execution = await app.store.command('hget', [idempotencyKeys(scopeHash('shop', 'POST', path, 'late-1')).checkpoints, '_execution'])
     const late = new RazorpayGateway({ keyId: rzp.keyId, keySecret: rzp.keySecret, webhookSecret: '', apiUrl: rzp.url, timeoutMs: 1000 })
-    const lateOrder = await late.createOrder({ amount: 1499, currency: 'INR', receipt, notes: {} })
+    const notes = { idempotency_key: 'late-1', client_id: 'shop', variant_id: 'test', quantity: '1', reservation_id: `res_${String(execution)}` }
+    const lateOrder = await late.createOrder({ amount: 1499, currency: 'INR', receipt: `rcpt_${String(execution)}`, notes })
     const retried = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('late-1') })
     t.equal(retried.statusCode, 201)
     t.equal(retried.json().orderId, lateOrder.id, 'the late order was reused')
@@ -218,7 +224,7 @@ export function idempotencySuite (t: Test, kind: StoreKind): void {
     // What a process killed after its checkpoint leaves behind: no record, the checkpoint, a lock that expires.
     const keys = idempotencyKeys(scopeHash('shop', 'POST', path, 'crash-1'))
     await app.store.command('del', [keys.record])
-    await app.store.command('hset', [keys.checkpoints, '_attempts', '1', 'razorpay_order_id', orderId])
+    await app.store.command('hset', [keys.checkpoints, ...boundTo(first.json().receipt), 'razorpay_order_id', orderId])
     await app.store.command('set', [keys.lock, `dead-owner ${requestFingerprint('POST', path, seedBody)}`, 'PX', '300'])
     const whileLocked = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('crash-1') })
     t.equal(whileLocked.statusCode, 409, 'the dead owner keeps the key until its lock expires')
@@ -236,7 +242,7 @@ export function idempotencySuite (t: Test, kind: StoreKind): void {
     const first = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('crash-2') })
     const keys = idempotencyKeys(scopeHash('shop', 'POST', path, 'crash-2'))
     await app.store.command('del', [keys.record])
-    await app.store.command('hset', [keys.checkpoints, '_attempts', '1'])
+    await app.store.command('hset', [keys.checkpoints, ...boundTo(first.json().receipt)])
     const retried = await app.inject({ method: 'POST', url: path, payload: seedBody, headers: headers('crash-2') })
     t.equal(retried.statusCode, 201)
     t.notOk(retried.headers['idempotent-replayed'], 'the handler ran again')
