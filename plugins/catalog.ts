@@ -1,16 +1,19 @@
-// Decorates `fastify.catalog` (variants, stock, reservations) and `fastify.orders`, seeds the catalog at start
-// and runs the reservation sweeper.
+// Decorates `fastify.catalog` (variants, stock, reservations), `fastify.orders` and `fastify.orderEvents` (the
+// fulfilment stream), seeds the catalog at start and runs the reservation sweeper.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Catalog } from '../src/catalog/catalog.js'
 import { seedCatalog } from '../src/catalog/load-catalog.js'
-import { startReservationSweeper } from '../src/catalog/reservation-sweeper.js'
+import { sweepExpiredReservations } from '../src/catalog/reservation-sweeper.js'
+import { startPeriodicJob } from '../src/jobs/periodic-job.js'
+import { OrderEvents } from '../src/orders/order-events.js'
 import { OrderStore } from '../src/orders/order-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     catalog: Catalog
     orders: OrderStore
+    orderEvents: OrderEvents
   }
 }
 
@@ -23,13 +26,20 @@ async function catalogPlugin (fastify: FastifyInstance, options: CatalogPluginOp
   const config = fastify.config
   fastify.decorate('catalog', new Catalog(fastify.store))
   fastify.decorate('orders', new OrderStore(fastify.store))
+  fastify.decorate('orderEvents', new OrderEvents(fastify.store))
 
   const added = await seedCatalog(fastify.catalog, config.CATALOG_FILE, config.NODE_ENV !== 'production')
   if (added.length > 0) fastify.log.info({ variants: added }, 'catalog seeded')
 
-  const intervalMs = options.sweepIntervalMs ?? Math.min(5000, Math.max(100, config.RESERVATION_TTL_SECONDS * 250))
   const log = fastify.log.child({ component: 'reservation-sweeper' })
-  const stop = startReservationSweeper({ catalog: fastify.catalog, orders: fastify.orders, audit: fastify.audit, log }, intervalMs)
+  const deps = { catalog: fastify.catalog, orders: fastify.orders, events: fastify.orderEvents, audit: fastify.audit, log }
+  const stop = startPeriodicJob({
+    name: 'reservation-sweeper',
+    intervalMs: options.sweepIntervalMs ?? Math.min(5000, Math.max(100, config.RESERVATION_TTL_SECONDS * 250)),
+    store: fastify.store,
+    run: async (signal) => await sweepExpiredReservations(deps, signal),
+    onError: (err) => log.error({ err }, 'reservation sweep failed; retrying next interval')
+  })
   fastify.addHook('onClose', async () => await stop())
 }
 

@@ -3,9 +3,16 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { StoreUnavailableHttpError } from '../src/errors.js'
+import { StoreUnavailableError } from '../src/store/store.js'
 
 /** 5xx codes whose message was written for callers and is safe to show. */
-const publicServerErrors = new Set(['STORE_UNAVAILABLE', 'PAYMENT_PROVIDER_ERROR', 'PAYMENT_PROVIDER_TIMEOUT'])
+const publicServerErrors = new Set([
+  'STORE_UNAVAILABLE', 'PAYMENT_PROVIDER_ERROR', 'PAYMENT_PROVIDER_TIMEOUT', 'ORDER_RECOVERY_CONFLICT', 'WEBHOOKS_NOT_CONFIGURED'
+])
+
+/** Seconds a caller (or Razorpay's webhook delivery) should wait before retrying a 503. */
+const unavailableRetryAfterSeconds = '1'
 
 export function errorBody (statusCode: number, code: string, message: string): {
   statusCode: number, code: string, error: string, message: string
@@ -16,7 +23,9 @@ export function errorBody (statusCode: number, code: string, message: string): {
 /** Errors may carry headers to send (Retry-After on 409/429/503). */
 type ServiceError = FastifyError & { headers?: Record<string, string> }
 
-function handleError (err: ServiceError, request: FastifyRequest, reply: FastifyReply): void {
+function handleError (thrown: ServiceError, request: FastifyRequest, reply: FastifyReply): void {
+  // Whichever route met the outage, the caller learns it is temporary and when to come back.
+  const err = thrown instanceof StoreUnavailableError ? storeUnavailable(thrown) : thrown
   const statusCode = err.validation !== undefined
     ? 400
     : (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500)
@@ -32,7 +41,12 @@ function handleError (err: ServiceError, request: FastifyRequest, reply: Fastify
     request.log.warn({ code, message }, 'request rejected')
   }
   if (err.headers !== undefined) reply.headers(err.headers)
+  if (statusCode === 503 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', unavailableRetryAfterSeconds)
   reply.code(statusCode).send(errorBody(statusCode, code, message))
+}
+
+function storeUnavailable (cause: StoreUnavailableError): ServiceError {
+  return Object.assign(new StoreUnavailableHttpError(), { cause, headers: { 'retry-after': unavailableRetryAfterSeconds } })
 }
 
 async function errorHandlerPlugin (fastify: FastifyInstance): Promise<void> {

@@ -25,6 +25,24 @@ function createMetrics (registry: Registry) {
       labelNames: ['route', 'reason'] as const,
       registers: [registry]
     }),
+    webhooks: new Counter({
+      name: 'webhooks_total',
+      help: 'Razorpay webhooks by event and outcome (processed, duplicate, ignored, unknown_order, signature_invalid, failed)',
+      labelNames: ['event', 'outcome'] as const,
+      registers: [registry]
+    }),
+    refunds: new Counter({
+      name: 'refunds_total',
+      help: 'Refunds by reason and event (requested, sent, send_failed, processed, failed, gave_up)',
+      labelNames: ['reason', 'event'] as const,
+      registers: [registry]
+    }),
+    reconciled: new Counter({
+      name: 'reconciler_orders_total',
+      help: 'Orders the reconciler checked at Razorpay, by outcome (paid, refunded, not_captured, unchanged, done, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry]
+    }),
     razorpayRequests: new Histogram({
       name: 'razorpay_request_duration_seconds',
       help: 'Razorpay API calls by operation and outcome',

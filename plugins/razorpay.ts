@@ -15,6 +15,10 @@ async function razorpayPlugin (fastify: FastifyInstance): Promise<void> {
   const config = fastify.config
   const timeoutMs = config.RAZORPAY_TIMEOUT_MS
   if (config.RAZORPAY_KEY_ID !== undefined && config.RAZORPAY_KEY_SECRET !== undefined) {
+    if (config.RAZORPAY_WEBHOOK_SECRET === undefined) {
+      fastify.log.error('RAZORPAY_WEBHOOK_SECRET is unset: every webhook is refused with 503 until it is set, and ' +
+        'payments are only confirmed by verify-payment and the reconciler')
+    }
     fastify.decorate('razorpay', new RazorpayGateway({
       keyId: config.RAZORPAY_KEY_ID,
       keySecret: config.RAZORPAY_KEY_SECRET,

@@ -40,6 +40,8 @@ export const ConfigSchema = Type.Object({
   IDEMPOTENCY_MAX_RECORD_BYTES: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 262_144 }),
   IDEMPOTENCY_LOCAL_CACHE_ENTRIES: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
   RESERVATION_TTL_SECONDS: Seconds(900, 'how long reserved stock waits for payment'),
+  RECONCILE_DELAY_SECONDS: Seconds(900, 'how long an unpaid order waits before its payments are fetched from Razorpay'),
+  RECONCILE_WINDOW_SECONDS: Seconds(259_200, 'how long after creation an unpaid order is still reconciled (late authorization)'),
   CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600 }),
   RATE_LIMIT_WINDOW_SECONDS: Seconds(60, 'rate-limit window')

@@ -2,8 +2,12 @@
 import Type, { type Static } from 'typebox'
 
 export const OrderStatusSchema = Type.Union([
-  Type.Literal('created'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('expired')
-])
+  Type.Literal('created'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('expired'),
+  Type.Literal('cancelled'), Type.Literal('refunded'), Type.Literal('disputed')
+], {
+  description: 'created: awaiting payment; failed: the last attempt failed, still payable until it expires; paid; ' +
+    'expired / cancelled: stock returned; refunded: its payment went back; disputed: a chargeback is open'
+})
 
 export const OrderSchema = Type.Object({
   orderId: Type.String(),

@@ -8,6 +8,7 @@ import errorHandlerPlugin from '../plugins/error-handler.js'
 import idempotencyPlugin from '../plugins/idempotency.js'
 import metricsPlugin from '../plugins/metrics.js'
 import openApiPlugin from '../plugins/openapi.js'
+import paymentsPlugin, { type PaymentsPluginOptions } from '../plugins/payments.js'
 import razorpayPlugin from '../plugins/razorpay.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import storePlugin from '../plugins/redis.js'
@@ -21,6 +22,7 @@ import webhookRoutes from './routes/webhooks.js'
 export interface AppOptions {
   config: Config
   catalog?: CatalogPluginOptions
+  payments?: PaymentsPluginOptions
 }
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
@@ -35,6 +37,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(idempotencyPlugin)
   await fastify.register(auditPlugin)
   await fastify.register(catalogPlugin, options.catalog ?? {})
+  await fastify.register(paymentsPlugin, options.payments ?? {})
 
   await fastify.register(healthRoutes)
   await fastify.register(checkoutRoutes)

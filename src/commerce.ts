@@ -1,7 +1,11 @@
-// What the payment flows and the reservation sweeper work on: the catalog, the orders, the audit trail, a logger.
+// What the payment flows, the reservation sweeper and the reconciler work on: the catalog, the orders and their
+// fulfilment events, the audit trail, a logger; the payment flows also reach Razorpay and the refunds.
 import type { AuditLog } from './audit/audit-log.js'
 import type { Catalog } from './catalog/catalog.js'
+import type { OrderEvents } from './orders/order-events.js'
 import type { OrderStore } from './orders/order-store.js'
+import type { Refunds } from './payments/refunds.js'
+import type { RazorpayGateway } from './razorpay/gateway.js'
 
 export interface CommerceLogger {
   info (object: object, message: string): void
@@ -12,6 +16,12 @@ export interface CommerceLogger {
 export interface Commerce {
   catalog: Catalog
   orders: OrderStore
+  events: OrderEvents
   audit: AuditLog
   log: CommerceLogger
+}
+
+export interface PaymentFlows extends Commerce {
+  razorpay: RazorpayGateway
+  refunds: Refunds
 }

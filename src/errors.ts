@@ -10,7 +10,7 @@ export const IdempotencyKeyReusedError = createError('IDEMPOTENCY_KEY_REUSED',
 export const IdempotencyInProgressError = createError('IDEMPOTENCY_REQUEST_IN_PROGRESS',
   'A request with this Idempotency-Key is still being processed; retry after the Retry-After delay', 409)
 export const StoreUnavailableHttpError = createError('STORE_UNAVAILABLE',
-  'The idempotency store is unavailable; retry after the Retry-After delay', 503)
+  'The store is unavailable; retry after the Retry-After delay', 503)
 
 export const UnauthorizedError = createError('UNAUTHORIZED', 'A valid bearer token is required', 401)
 export const ForbiddenError = createError('FORBIDDEN', 'This caller may not use this endpoint', 403)
@@ -31,3 +31,14 @@ export const PaymentProviderError = createError('PAYMENT_PROVIDER_ERROR',
 export const PaymentProviderTimeoutError = createError('PAYMENT_PROVIDER_TIMEOUT',
   'The payment provider did not answer in time', 504)
 export const RiskRejectedError = createError('RISK_REJECTED', 'The request was rejected by risk checks: %s', 403)
+export const PaymentNotCapturedError = createError('PAYMENT_NOT_CAPTURED',
+  'Razorpay reports payment %s as %s, not captured; nothing was changed', 422)
+export const PaymentMismatchError = createError('PAYMENT_MISMATCH',
+  'Razorpay reports payment %s with a different %s than this order; it is refunded if it was captured', 422)
+export const OrderNotCancellableError = createError('ORDER_NOT_CANCELLABLE',
+  'Order %s is %s and can no longer be cancelled', 409)
+export const OrderRecoveryConflictError = createError('ORDER_RECOVERY_CONFLICT',
+  'An earlier attempt under this Idempotency-Key left work that does not match this request; nothing was recorded', 500)
+export const WebhooksNotConfiguredError = createError('WEBHOOKS_NOT_CONFIGURED',
+  'RAZORPAY_WEBHOOK_SECRET is not set: webhooks cannot be verified', 503)
+export const WebhookPayloadInvalidError = createError('WEBHOOK_PAYLOAD_INVALID', 'The webhook is malformed: %s', 400)

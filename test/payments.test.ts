@@ -83,12 +83,12 @@ t.test('webhooks, duplicated and out of order, together with verify-payment: pai
   t.equal(stats.webhooksDelivered, 6, 'three events, each twice, all answered 2xx')
 })
 
-t.test('payment.failed returns the stock; a later successful retry (UPI) still sells it', async t => {
+t.test('payment.failed marks the order failed but keeps its stock; a later successful retry (UPI) sells it', async t => {
   const { rzp, app } = await setup(t)
   const orderId = await createOrder(app, 'pay-4')
   await control(rzp, 'POST', `/_emulator/orders/${orderId}/pay`, { outcome: 'failed' })
   t.match(await order(app, orderId), { status: 'failed' })
-  t.match(await variant(app), { available: 10, reserved: 0, sold: 0 })
+  t.match(await variant(app), { available: 8, reserved: 2, sold: 0 }, 'still reserved: the order stays payable')
   await control(rzp, 'POST', `/_emulator/orders/${orderId}/pay`, { outcome: 'captured' })
   t.match(await order(app, orderId), { status: 'paid' })
   t.match(await variant(app), { available: 8, reserved: 0, sold: 2 })
@@ -141,22 +141,23 @@ t.test('the sweeper finishes the sale of an order that was marked paid by a proc
   const { rzp, app } = await setup(t, { RESERVATION_TTL_SECONDS: '1' })
   rzp.setWebhookUrl(undefined)
   const orderId = await createOrder(app, 'pay-7')
-  await app.orders.transition(orderId, 'paid', { paymentId: 'pay_crashed0000000' })
+  await app.orders.markPaid(orderId, 'pay_crashed0000000')
   await eventually(async () => (await variant(app)).reserved === 0, 5000, 50)
   t.match(await variant(app), { available: 8, reserved: 0, sold: 2 }, 'sold, not returned to available')
   t.equal((await order(app, orderId)).status, 'paid')
 })
 
-t.test('a captured payment whose amount differs from the order is not marked paid', async t => {
+t.test('a captured payment whose amount differs from the order is not marked paid and is refunded', async t => {
   const { rzp, app, url } = await setup(t)
   rzp.setWebhookUrl(undefined)
   const orderId = await createOrder(app, 'pay-8')
-  const body = JSON.stringify({ entity: 'event', event: 'payment.captured', payload: { payment: { entity: { id: 'pay_short0000000001', order_id: orderId, amount: 100 } } } })
+  const body = JSON.stringify({ entity: 'event', event: 'payment.captured', payload: { payment: { entity: { id: 'pay_short0000000001', order_id: orderId, amount: 100, currency: 'INR', status: 'captured' } } } })
   const answer = await post(url, '/api/webhooks/razorpay', body, {
     'x-razorpay-signature': createHmac('sha256', rzp.webhookSecret).update(body).digest('hex'), 'x-razorpay-event-id': 'evt_short'
   })
-  t.same(JSON.parse(answer.body), { status: 'ignored' })
+  t.same(JSON.parse(answer.body), { status: 'processed' })
   t.equal((await order(app, orderId)).status, 'created')
+  t.match(await app.refunds.get('pay_short0000000001'), { reason: 'amount_mismatch', amount: 100 }, 'the refund is recorded')
   t.match(await variant(app), { reserved: 2, sold: 0 })
   const entries = await app.store.command('xrange', [auditStream, '-', '+']) as Array<[string, string[]]>
   t.ok(entries.some(([, fields]) => fields.includes('payment_amount_mismatch')))

@@ -4,6 +4,6 @@ local value = redis.call('HGET', KEYS[1], ARGV[1])
 if not value then
   return 0
 end
-local quantity, client = string.match(value, '^(%d+)|([^|]*)|')
-redis.call('HSET', KEYS[1], ARGV[1], quantity .. '|' .. client .. '|' .. ARGV[2])
+local quantity, amount, client = string.match(value, '^(%d+)|(%d+)|([^|]*)|')
+redis.call('HSET', KEYS[1], ARGV[1], quantity .. '|' .. amount .. '|' .. client .. '|' .. ARGV[2])
 return 1

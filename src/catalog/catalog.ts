@@ -40,7 +40,7 @@ export interface ReserveInput {
 
 export type ReserveResult =
   | { outcome: 'reserved' | 'existing', expiresAt: number }
-  | { outcome: 'not_found' }
+  | { outcome: 'not_found' | 'conflict' }
   | { outcome: 'amount_mismatch', price: number }
   | { outcome: 'currency_mismatch', currency: string }
   | { outcome: 'insufficient', available: number }
@@ -48,7 +48,9 @@ export type ReserveResult =
 export type PutVariantResult = { updated: true, variant: Variant } | { updated: false, committed: number }
 
 export type SettleMode = 'release' | 'expire'
-export type SaleOutcome = 'committed' | 'late' | 'oversold' | 'already'
+export type SaleOutcome = 'committed' | 'late' | 'oversold'
+/** The outcome of the order's one sale, and whether this call made it. */
+export interface SaleResult { outcome: SaleOutcome, first: boolean }
 export type SettleResult = { ended: true, orderId: string | undefined, quantity: number } | { ended: false }
 
 /** All keys of a variant share its {hash tag}. */
@@ -122,7 +124,7 @@ export class Catalog {
 
   async reserve (input: ReserveInput): Promise<ReserveResult> {
     const keys = variantKeys(input.variantId)
-    const reply = await this.#store.eval(scripts.reserve, [keys.variant, keys.reservations, keys.expiries], [
+    const reply = await this.#store.eval(scripts.reserve, [keys.variant, keys.reservations, keys.expiries, saleKey(input.variantId, input.reservationId)], [
       input.reservationId, input.quantity, input.amount, input.currency, input.expiresAt, input.clientId
     ]) as StoreReply[]
     switch (reply[0]) {
@@ -130,6 +132,7 @@ export class Catalog {
       case 'amount_mismatch': return { outcome: 'amount_mismatch', price: Number(reply[1]) }
       case 'currency_mismatch': return { outcome: 'currency_mismatch', currency: String(reply[1]) }
       case 'insufficient': return { outcome: 'insufficient', available: Number(reply[1]) }
+      case 'conflict': return { outcome: 'conflict' }
       default: return { outcome: 'not_found' }
     }
   }
@@ -148,10 +151,16 @@ export class Catalog {
   }
 
   /** Records the sale of a paid order once, whatever happened to its reservation before. */
-  async sell (variantId: string, reservationId: string, quantity: number): Promise<SaleOutcome> {
+  async sell (variantId: string, reservationId: string, quantity: number): Promise<SaleResult> {
     const keys = variantKeys(variantId)
-    return await this.#store.eval(scripts.sell, [keys.variant, keys.reservations, keys.expiries, saleKey(variantId, reservationId)],
-      [reservationId, quantity, saleMarkerTtlSeconds]) as SaleOutcome
+    const reply = await this.#store.eval(scripts.sell, [keys.variant, keys.reservations, keys.expiries, saleKey(variantId, reservationId)],
+      [reservationId, quantity, saleMarkerTtlSeconds]) as [SaleOutcome, number]
+    return { outcome: reply[0], first: reply[1] === 1 }
+  }
+
+  /** Moves a due expiry entry that could not be settled to a later time, so it never blocks the sweep. */
+  async postponeExpiry (variantId: string, reservationId: string, at: number): Promise<void> {
+    await this.#store.command('zadd', [variantKeys(variantId).expiries, 'XX', at, reservationId])
   }
 
   /** The order a held reservation belongs to ('' when none is attached yet); undefined once it has ended. */

@@ -1,24 +1,28 @@
-// Returns the stock of reservations whose time has passed and marks their orders expired. Safe with many
-// instances: each step is one atomic script that only one caller can win and that is a no-op when repeated, and
-// nothing leaves the expiry index before its stock is back, so a crash mid-sweep loses nothing.
+// Returns the stock of reservations whose time has passed and marks their orders expired. Each step is one atomic
+// script that only one caller can win and that is a no-op when repeated, and nothing leaves the expiry index before
+// its stock is back, so a crash mid-sweep loses nothing. A tick handles a bounded number of entries, and an entry
+// it cannot settle is moved to a later time, so no entry can make the sweep loop or stall.
 import type { Commerce } from '../commerce.js'
 import { OrderStatuses } from '../orders/order-store.js'
 
 const batchSize = 100
+const maxEntriesPerTick = 1000
+/** When an entry could not be settled, it is looked at again this much later (and logged each time). */
+const retryDelayMs = 60_000
 
 /** Ends one due reservation; true when this call returned its stock. */
 async function expireReservation (deps: Commerce, variantId: string, reservationId: string): Promise<boolean> {
   const orderId = await deps.catalog.reservationOrder(variantId, reservationId)
-  if (orderId === undefined) return false
-  if (orderId !== '') {
+  if (orderId !== undefined && orderId !== '') {
     const transition = await deps.orders.transition(orderId, OrderStatuses.expired)
     if (!transition.moved && transition.current === OrderStatuses.paid) {
-      // Paid, but the process that recorded the payment died before selling the stock: finish that instead.
+      // Paid, but the sale was not recorded yet (a crash between the steps): finish it instead of expiring.
       const order = await deps.orders.get(orderId)
       if (order !== undefined) await deps.catalog.sell(variantId, reservationId, order.quantity)
       return false
     }
   }
+  // Also when the reservation is gone: this removes its stale expiry entry.
   const result = await deps.catalog.settle(variantId, reservationId, 'expire')
   if (!result.ended) return false
   deps.log.info({ variantId, reservationId, orderId: result.orderId, quantity: result.quantity }, 'reservation expired; stock returned')
@@ -26,33 +30,25 @@ async function expireReservation (deps: Commerce, variantId: string, reservation
   return true
 }
 
-export async function sweepExpiredReservations (deps: Commerce): Promise<number> {
+/** One bounded sweep; returns how many reservations it expired. */
+export async function sweepExpiredReservations (deps: Commerce, signal?: AbortSignal): Promise<number> {
   let expired = 0
+  let budget = maxEntriesPerTick
+  const stopped = (): boolean => signal?.aborted === true
   for (const variantId of await deps.catalog.listVariantIds()) {
-    while (true) {
-      const due = await deps.catalog.expiredReservations(variantId, batchSize)
-      for (const reservationId of due) {
+    if (budget <= 0 || stopped()) break
+    const due = await deps.catalog.expiredReservations(variantId, Math.min(batchSize, budget))
+    budget -= due.length
+    for (const reservationId of due) {
+      if (stopped()) break
+      try {
         if (await expireReservation(deps, variantId, reservationId)) expired++
+      } catch (err) {
+        deps.log.error({ err, variantId, reservationId }, 'could not settle an expired reservation; trying again later')
       }
-      if (due.length < batchSize) break
+      // Anything still in the index now could not be settled: look at it again later rather than every tick.
+      await deps.catalog.postponeExpiry(variantId, reservationId, Date.now() + retryDelayMs)
     }
   }
   return expired
-}
-
-/** Runs the sweep every `intervalMs` until stopped; one sweep at a time per instance. */
-export function startReservationSweeper (deps: Commerce, intervalMs: number): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve()
-  let stopped = false
-  const timer = setInterval(() => {
-    running = running.then(async () => {
-      if (!stopped) await sweepExpiredReservations(deps)
-    }).catch((err: unknown) => deps.log.error({ err }, 'reservation sweep failed; retrying next interval'))
-  }, intervalMs)
-  timer.unref()
-  return async () => {
-    stopped = true
-    clearInterval(timer)
-    await running
-  }
 }

@@ -13,7 +13,7 @@ if ARGV[2] == 'expire' then
     return {0}
   end
 end
-local quantity, _, order = string.match(value, '^(%d+)|([^|]*)|(.*)$')
+local quantity, order = string.match(value, '^(%d+)|%d+|[^|]*|(.*)$')
 quantity = tonumber(quantity)
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])

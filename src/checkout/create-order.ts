@@ -1,12 +1,14 @@
 // The order flow, run under the idempotency lock: price check and stock reservation in one step, the
 // Razorpay order tagged with the key, a checkpoint of its id, the order record. A Razorpay failure releases
-// the reservation before the error goes out; a retry after a crash finishes the same order.
+// the reservation before the error goes out; a retry after a crash finishes the same order. Receipt and
+// reservation ids come from the request's execution id, so they belong to this request and no other; whatever an
+// earlier attempt left behind is used only when it matches this request exactly, otherwise nothing is recorded.
 import type { CreateOrderBody, CreateOrderResponse } from '../../schemas/checkout.js'
 import type { IdempotencyContext as IdempotentAttempt } from '../idempotency/context.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { Catalog } from '../catalog/catalog.js'
 import {
-  AmountMismatchError, InsufficientStockError, VariantNotFoundError
+  AmountMismatchError, InsufficientStockError, OrderRecoveryConflictError, VariantNotFoundError
 } from '../errors.js'
 import { providerFailureOf, type RazorpayGateway, type RazorpayOrder } from '../razorpay/gateway.js'
 import { OrderStatuses, type OrderRecord, type OrderStore } from '../orders/order-store.js'
@@ -17,6 +19,7 @@ export interface CreateOrderDependencies {
   audit: AuditLog
   razorpay: RazorpayGateway
   reservationTtlSeconds: number
+  reconcileDelaySeconds: number
   now?: () => number
 }
 
@@ -26,8 +29,9 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
   attempt: IdempotentAttempt): Promise<CreateOrderResponse> {
   const now = deps.now ?? Date.now
   const currency = body.currency ?? 'INR'
-  const receipt = `rcpt_${attempt.scope}`
-  const reservationId = `res_${attempt.scope}`
+  // At most 40 characters, as Razorpay requires of a receipt.
+  const receipt = `rcpt_${attempt.executionId}`
+  const reservationId = `res_${attempt.executionId}`
 
   const reservation = await deps.catalog.reserve({
     variantId: body.variantId,
@@ -43,17 +47,24 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
     case 'amount_mismatch': throw new AmountMismatchError(body.amount, reservation.price, body.quantity)
     case 'currency_mismatch': throw new VariantNotFoundError(`${body.variantId} (in ${currency})`)
     case 'insufficient': throw new InsufficientStockError(reservation.available, body.variantId, body.quantity)
+    case 'conflict': throw await recoveryConflict(deps, clientId, attempt, `reservation ${reservationId} holds another quantity or amount`)
   }
 
+  const notes = orderNotes(clientId, body, attempt.key, reservationId)
   let order: RazorpayOrder
   try {
     order = await findEarlierOrder(deps.razorpay, attempt, receipt) ??
-      await createOrFindOrder(deps.razorpay, body.amount, currency, receipt, orderNotes(clientId, body, attempt.key, reservationId))
+      await createOrFindOrder(deps.razorpay, body.amount, currency, receipt, notes)
   } catch (err) {
     // Nothing was sold: give the stock back before the 502/504 goes out. A retry reserves again. Should the store
     // fail here too, the reservation's expiry returns the stock, and the caller still learns what Razorpay did.
     await deps.catalog.settle(body.variantId, reservationId, 'release').catch(() => undefined)
     throw err
+  }
+  const mismatch = recoveredMismatch(order, body.amount, currency, receipt, notes)
+  if (mismatch !== undefined) {
+    await deps.catalog.settle(body.variantId, reservationId, 'release').catch(() => undefined)
+    throw await recoveryConflict(deps, clientId, attempt, `Razorpay order ${order.id}: ${mismatch}`)
   }
   const createdAt = new Date(now()).toISOString()
   const record: OrderRecord = {
@@ -77,6 +88,8 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
     attempt.checkpoint(razorpayOrderCheckpoint, order.id),
     deps.orders.create(record),
     deps.catalog.attachOrder(body.variantId, reservationId, order.id),
+    // Webhooks can be lost: the reconciler asks Razorpay about the order if it is still unpaid by then.
+    deps.orders.scheduleReconcile(order.id, now() + deps.reconcileDelaySeconds * 1000),
     deps.audit.record({ type: 'order_created', orderId: order.id, clientId, amount: body.amount, detail: `attempt ${attempt.attempt}` })
   ])
 
@@ -104,6 +117,25 @@ async function findEarlierOrder (razorpay: RazorpayGateway, attempt: IdempotentA
   if (attempt.attempt <= 1) return undefined
   const [existing] = await razorpay.findOrdersByReceipt(receipt)
   return existing
+}
+
+/** What differs between an order an earlier attempt left and this request; undefined when it is this request's. */
+function recoveredMismatch (order: RazorpayOrder, amount: number, currency: string, receipt: string,
+  notes: Record<string, string>): string | undefined {
+  if (Number(order.amount) !== amount) return `amount ${String(order.amount)} instead of ${amount}`
+  if (order.currency !== currency) return `currency ${order.currency} instead of ${currency}`
+  if (order.receipt !== receipt) return 'another receipt'
+  const recorded = (Array.isArray(order.notes) ? {} : order.notes ?? {}) as Record<string, unknown>
+  for (const [name, value] of Object.entries(notes)) {
+    if (String(recorded[name] ?? '') !== value) return `note ${name} differs`
+  }
+  return undefined
+}
+
+async function recoveryConflict (deps: CreateOrderDependencies, clientId: string, attempt: IdempotentAttempt,
+  detail: string): Promise<Error> {
+  await deps.audit.record({ type: 'order_recovery_conflict', clientId, detail: `key ${attempt.key}: ${detail}` })
+  return Object.assign(new OrderRecoveryConflictError(), { detail })
 }
 
 /** A receipt Razorpay already knows means another attempt with this key created the order: use that one. */

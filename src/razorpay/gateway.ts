@@ -4,10 +4,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import Razorpay from 'razorpay'
 import type { Orders } from 'razorpay/dist/types/orders.js'
 import type { Payments } from 'razorpay/dist/types/payments.js'
+import type { Refunds } from 'razorpay/dist/types/refunds.js'
 import { PaymentProviderError, PaymentProviderTimeoutError } from '../errors.js'
 
 export type RazorpayOrder = Orders.RazorpayOrder
 export type RazorpayPayment = Payments.RazorpayPayment
+export type RazorpayRefund = Refunds.RazorpayRefund
 
 export interface GatewayOptions {
   keyId: string
@@ -35,6 +37,7 @@ export interface ProviderFailure {
 
 interface AxiosLikeError { code?: string, message?: string, response?: unknown }
 interface AxiosLike {
+  post (url: string, data: unknown, config: { headers: Record<string, string> }): Promise<{ data: unknown }>
   defaults: { baseURL?: string, timeout?: number, proxy?: unknown }
   interceptors: { response: { use (onOk: (v: unknown) => unknown, onError: (e: AxiosLikeError) => unknown): void } }
 }
@@ -46,14 +49,19 @@ export class RazorpayGateway {
   readonly #keySecret: string
   readonly #webhookSecret: string
   readonly #sdk: Razorpay
+  readonly #http: AxiosLike
+  /** False when no webhook secret is configured: then no webhook can be verified, whatever its signature. */
+  readonly webhooksEnabled: boolean
 
   constructor (options: GatewayOptions) {
     this.keyId = options.keyId
     this.#keySecret = options.keySecret
     this.#webhookSecret = options.webhookSecret
+    this.webhooksEnabled = options.webhookSecret !== ''
     this.#sdk = new Razorpay({ key_id: options.keyId, key_secret: options.keySecret })
     // The SDK hardcodes its base URL, has no timeout and honours HTTP_PROXY; its axios client is the way in.
     const http = (this.#sdk as unknown as { api: { rq: AxiosLike } }).api.rq
+    this.#http = http
     http.defaults.baseURL = options.apiUrl.replace(/\/+$/, '')
     http.defaults.timeout = options.timeoutMs
     http.defaults.proxy = false
@@ -92,6 +100,30 @@ export class RazorpayGateway {
     return await this.#call('fetch payment', async () => await this.#sdk.payments.fetch(paymentId))
   }
 
+  /** Captures an authorized payment for exactly the order's amount and currency. */
+  async capturePayment (paymentId: string, amount: number, currency: string): Promise<RazorpayPayment> {
+    return await this.#call('capture payment', async () => await this.#sdk.payments.capture(paymentId, amount, currency))
+  }
+
+  /**
+   * Refunds a captured payment. `idempotencyKey` goes in Razorpay's X-Refund-Idempotency header, which the SDK would
+   * drop, so the request goes through its HTTP client directly: the same key never refunds twice.
+   */
+  async refundPayment (paymentId: string, amount: number, idempotencyKey: string,
+    notes: Record<string, string>): Promise<RazorpayRefund> {
+    return await this.#call('refund payment', async () => {
+      try {
+        const response = await this.#http.post(`/v1/payments/${encodeURIComponent(paymentId)}/refund`,
+          { amount, notes }, { headers: { 'X-Refund-Idempotency': idempotencyKey } })
+        return response.data as RazorpayRefund
+      } catch (err) {
+        // The SDK's own shape for HTTP errors, so that toProviderError reads it like any other call's.
+        const response = (err as { response?: { status?: number, data?: { error?: unknown } } }).response
+        throw { statusCode: response?.status ?? 0, error: response?.data?.error } // eslint-disable-line no-throw-literal
+      }
+    })
+  }
+
   /** Checkout's signature: hex HMAC-SHA256(key_secret, order_id + '|' + payment_id), compared in constant time. */
   isPaymentSignatureValid (orderId: string, paymentId: string, signature: string): boolean {
     return hmacMatches(this.#keySecret, `${orderId}|${paymentId}`, signature)
@@ -99,6 +131,7 @@ export class RazorpayGateway {
 
   /** Webhook signature over the raw body bytes, compared in constant time. */
   isWebhookSignatureValid (rawBody: Buffer | string, signature: string): boolean {
+    if (!this.webhooksEnabled) return false
     return hmacMatches(this.#webhookSecret, rawBody, signature)
   }
 

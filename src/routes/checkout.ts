@@ -7,7 +7,7 @@ import { OrderSchema } from '../../schemas/order.js'
 import { VerifyPaymentBodySchema } from '../../schemas/payment.js'
 import { createOrder } from '../checkout/create-order.js'
 import { OrderNotFoundError, PaymentSignatureInvalidError } from '../errors.js'
-import { recordPayment } from '../payments/payment-outcomes.js'
+import { confirmPayment } from '../payments/confirm-payment.js'
 import { publicOrder } from './orders.js'
 
 export default async function checkoutRoutes (app: FastifyInstance): Promise<void> {
@@ -17,7 +17,8 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     orders: fastify.orders,
     audit: fastify.audit,
     razorpay: fastify.razorpay,
-    reservationTtlSeconds: fastify.config.RESERVATION_TTL_SECONDS
+    reservationTtlSeconds: fastify.config.RESERVATION_TTL_SECONDS,
+    reconcileDelaySeconds: fastify.config.RECONCILE_DELAY_SECONDS
   }
 
   fastify.post('/api/checkout/create-order', {
@@ -43,7 +44,7 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     config: { auth: 'client', idempotency: true },
     schema: {
       tags: ['checkout'],
-      summary: "Verify Razorpay Checkout's payment signature, mark the order paid and sell its reserved stock",
+      summary: "Verify Checkout's signature, confirm the payment with Razorpay (capturing an authorized one), mark the order paid",
       body: VerifyPaymentBodySchema,
       response: { 200: OrderSchema, ...ErrorResponses }
     }
@@ -56,7 +57,6 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
       await fastify.audit.record({ type: 'payment_signature_invalid', orderId: order.orderId, clientId: request.clientId, paymentId: body.razorpay_payment_id })
       throw new PaymentSignatureInvalidError()
     }
-    const payments = { catalog: fastify.catalog, orders: fastify.orders, audit: fastify.audit, log: request.log }
-    return publicOrder(await recordPayment(payments, order, body.razorpay_payment_id, 'verify'))
+    return publicOrder(await confirmPayment(fastify.paymentFlows(request.log), order, body.razorpay_payment_id))
   })
 }

@@ -1,10 +1,11 @@
-// GET /api/orders/:orderId: the order's state, for the client that created it only. Another client gets 404,
-// not 403, so order ids cannot be probed.
+// GET /api/orders/:orderId and POST /api/orders/:orderId/cancel, for the client that created the order only.
+// Another client gets 404, not 403, so order ids cannot be probed.
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { ErrorResponses } from '../../schemas/common.js'
 import { OrderParamsSchema, OrderSchema, type Order } from '../../schemas/order.js'
 import { OrderNotFoundError } from '../errors.js'
+import { cancelOrder } from '../orders/cancel-order.js'
 import type { OrderRecord } from '../orders/order-store.js'
 
 export function publicOrder (record: OrderRecord): Order {
@@ -26,6 +27,12 @@ export function publicOrder (record: OrderRecord): Order {
 export default async function orderRoutes (app: FastifyInstance): Promise<void> {
   const fastify = app.withTypeProvider<TypeBoxTypeProvider>()
 
+  async function ownOrder (orderId: string, clientId: string): Promise<OrderRecord> {
+    const record = await fastify.orders.get(orderId)
+    if (record === undefined || record.clientId !== clientId) throw new OrderNotFoundError(orderId)
+    return record
+  }
+
   fastify.get('/api/orders/:orderId', {
     config: { auth: 'client' },
     schema: {
@@ -34,11 +41,19 @@ export default async function orderRoutes (app: FastifyInstance): Promise<void> 
       params: OrderParamsSchema,
       response: { 200: OrderSchema, ...ErrorResponses }
     }
-  }, async (request) => {
-    const record = await fastify.orders.get(request.params.orderId)
-    if (record === undefined || record.clientId !== request.clientId) {
-      throw new OrderNotFoundError(request.params.orderId)
+  }, async (request) => publicOrder(await ownOrder(request.params.orderId, request.clientId)))
+
+  fastify.post('/api/orders/:orderId/cancel', {
+    config: { auth: 'client', idempotency: true },
+    schema: {
+      tags: ['orders'],
+      summary: 'Cancel an unpaid order and return its reserved stock (a paid order answers 409 ORDER_NOT_CANCELLABLE)',
+      params: OrderParamsSchema,
+      response: { 200: OrderSchema, ...ErrorResponses }
     }
-    return publicOrder(record)
+  }, async (request) => {
+    const order = await ownOrder(request.params.orderId, request.clientId)
+    const commerce = { catalog: fastify.catalog, orders: fastify.orders, events: fastify.orderEvents, audit: fastify.audit, log: request.log }
+    return publicOrder(await cancelOrder(commerce, order))
   })
 }

@@ -1,0 +1,60 @@
+// Webhooks can be lost: the reconciler asks Razorpay instead of waiting for them. An order still unpaid some
+// minutes after it was created (created, failed, and also expired or cancelled, since a late authorization can
+// still capture) has its payments fetched and applied through the same steps as verify-payment and webhooks, until
+// Razorpay's late-authorization window closes. Authorized payments are captured before Razorpay would release them.
+// Refunds that could not be sent yet are sent again here too.
+import type { PaymentFlows } from '../commerce.js'
+import { settledStatuses } from '../orders/order-store.js'
+import { settlePayment, type PaymentEntity } from './payment-outcomes.js'
+
+export interface ReconcilerSettings {
+  /** How long after creation (and at least between checks) an order waits before it is checked. */
+  delayMs: number
+  /** After this long since creation, no payment can arrive any more: the order leaves the index. */
+  windowMs: number
+  batchSize: number
+}
+
+export type ReconcileOutcome = 'paid' | 'refunded' | 'not_captured' | 'unchanged' | 'done'
+
+/** One bounded batch of due orders and refunds; the count callback sees each order's outcome. */
+export async function reconcileOrders (deps: PaymentFlows, settings: ReconcilerSettings,
+  count: (outcome: ReconcileOutcome | 'failed') => void = () => {}, signal?: AbortSignal): Promise<number> {
+  await deps.refunds.sendDue(settings.batchSize)
+  const now = Date.now()
+  const due = await deps.orders.dueForReconcile(now, settings.batchSize)
+  for (const orderId of due) {
+    if (signal?.aborted === true) break
+    try {
+      const outcome = await reconcileOrder(deps, orderId, settings, now)
+      count(outcome)
+      if (outcome === 'done' || outcome === 'paid') await deps.orders.stopReconciling(orderId)
+    } catch (err) {
+      count('failed')
+      deps.log.warn({ err, orderId }, 'could not reconcile the order with Razorpay; trying again later')
+      await deps.orders.scheduleReconcile(orderId, now + settings.delayMs)
+    }
+  }
+  return due.length
+}
+
+async function reconcileOrder (deps: PaymentFlows, orderId: string, settings: ReconcilerSettings,
+  now: number): Promise<ReconcileOutcome> {
+  const order = await deps.orders.get(orderId)
+  if (order === undefined || settledStatuses.includes(order.status)) return 'done'
+  const payments = await deps.razorpay.fetchOrderPayments(orderId) as unknown as PaymentEntity[]
+  let outcome: ReconcileOutcome = 'unchanged'
+  // Captured payments first, so that an authorized one is not captured for an order another payment already paid.
+  const rank = (payment: PaymentEntity): number => payment.status === 'captured' ? 0 : payment.status === 'authorized' ? 1 : 2
+  for (const payment of [...payments].sort((a, b) => rank(a) - rank(b))) {
+    const result = await settlePayment(deps, order, payment, 'reconciler')
+    if (result.outcome === 'paid') outcome = 'paid'
+    else if (outcome === 'unchanged') outcome = result.outcome
+  }
+  const createdAt = Date.parse(order.createdAt)
+  if (outcome === 'paid' || now - createdAt >= settings.windowMs) return outcome === 'paid' ? 'paid' : 'done'
+  // Checks thin out as the order ages: about a dozen over the whole window instead of one every delay.
+  const next = now + Math.max(settings.delayMs, (now - createdAt) / 2)
+  await deps.orders.scheduleReconcile(orderId, Math.min(next, createdAt + settings.windowMs))
+  return outcome
+}
