@@ -42,6 +42,7 @@ export async function settlePayment (deps: PaymentFlows, order: OrderRecord, pay
     payment = await capture(deps, order, payment)
   }
   if (payment.status === 'captured') return await applyCapturedPayment(deps, order, payment, source)
+  if (payment.status === 'refunded') return await alreadyRefunded(deps, order, payment)
   if (payment.status === 'failed' && source !== 'verify') {
     await recordFailure(deps, order, payment)
   }
@@ -107,6 +108,17 @@ export async function recordFailure (deps: PaymentFlows, order: OrderRecord, pay
     { lastFailedPaymentId: payment.id, failureReason: reason })
   if (!transition.moved) return
   await deps.audit.record({ type: 'payment_failed', orderId: order.orderId, clientId: order.clientId, paymentId: payment.id, amount: order.amount, detail: reason })
+}
+
+/** A payment already refunded: the service's own refund reports why; the order's kept payment shows the order. */
+async function alreadyRefunded (deps: PaymentFlows, order: OrderRecord, payment: PaymentEntity): Promise<PaymentResult> {
+  const current = await deps.orders.get(order.orderId) ?? order
+  const refund = await deps.refunds.get(payment.id)
+  if (refund !== undefined && current.paymentId !== payment.id) {
+    return { outcome: 'refunded', reason: refund.reason as RefundReason, order: current }
+  }
+  if (current.paymentId === payment.id) return { outcome: 'paid', order: current }
+  return { outcome: 'not_captured', status: payment.status, order: current }
 }
 
 function matchesOrder (order: OrderRecord, payment: PaymentEntity): boolean {

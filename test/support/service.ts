@@ -6,7 +6,7 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../..
 import { basicAuth } from '../emulator/helpers.js'
 import type { TestContext } from '../helper.js'
 
-export interface EmulatorStats { ordersCreated: number, paymentsCreated: number, requests: number, webhooksDelivered: number }
+export interface EmulatorStats { ordersCreated: number, paymentsCreated: number, refundsCreated: number, requests: number, webhooksDelivered: number }
 
 export async function emulator (t: TestContext, options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const running = await startEmulator({ webhookRetryDelaysMs: [], ...options })
