@@ -74,7 +74,10 @@ export class PaymentClient {
         await this.#keyStore.set(options.operationId, key)
       }
     }
-    return await this.#call<CreateOrderResponse>('POST', '/api/checkout/create-order', body, key ?? randomUUID(), options.signal)
+    const created = await this.#call<CreateOrderResponse>('POST', '/api/checkout/create-order', body, key ?? randomUUID(), options.signal)
+    // Remembered so that handlePaymentFailure can cancel this order when the buyer starts over.
+    if (options.operationId !== undefined) await this.#keyStore.set(orderOf(options.operationId), created.orderId)
+    return created
   }
 
   async verifyPayment (body: VerifyPaymentBody, options: { idempotencyKey?: string, signal?: AbortSignal } = {}): Promise<OrderResult> {
@@ -85,14 +88,31 @@ export class PaymentClient {
     return await this.#call<Order>('GET', `/api/orders/${encodeURIComponent(orderId)}`, undefined, '', options.signal)
   }
 
+  /**
+   * Cancels an unpaid order and returns its stock. Cancelling is the same request whatever process sends it, so the
+   * default key is derived from the order. A paid order rejects with 409 ORDER_NOT_CANCELLABLE (not retried).
+   */
+  async cancelOrder (orderId: string, options: { idempotencyKey?: string, signal?: AbortSignal } = {}): Promise<OrderResult> {
+    return await this.#call<Order>('POST', `/api/orders/${encodeURIComponent(orderId)}/cancel`, undefined,
+      options.idempotencyKey ?? `cancel:${orderId}`, options.signal)
+  }
+
   /** The operation succeeded: its key is no longer needed. */
   async confirmPaymentSuccess (operationId: string): Promise<void> {
     await this.#keyStore.delete(operationId)
+    await this.#keyStore.delete(orderOf(operationId))
   }
 
-  /** The payment failed for good: the next attempt of this operation gets a new key, hence a new order. */
-  async handlePaymentFailure (operationId: string): Promise<void> {
+  /**
+   * The payment failed and the buyer starts over: the next attempt of this operation gets a new key, hence a new
+   * order. With `cancelOrder`, the old order is cancelled first so its stock is not held until it expires; should it
+   * have been paid meanwhile, the 409 ORDER_NOT_CANCELLABLE rejects this call and the operation keeps its key.
+   */
+  async handlePaymentFailure (operationId: string, options: { cancelOrder?: boolean, signal?: AbortSignal } = {}): Promise<void> {
+    const orderId = await this.#keyStore.get(orderOf(operationId))
+    if (options.cancelOrder === true && orderId !== undefined) await this.cancelOrder(orderId, { signal: options.signal })
     await this.#keyStore.delete(operationId)
+    await this.#keyStore.delete(orderOf(operationId))
   }
 
   async close (): Promise<void> {
@@ -100,16 +120,16 @@ export class PaymentClient {
   }
 
   async #call<T> (method: 'GET' | 'POST', path: string, body: unknown, key: string, signal: AbortSignal | undefined): Promise<T & CallResult> {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`
     if (method === 'POST') {
-      headers['content-type'] = 'application/json'
+      if (payload !== undefined) headers['content-type'] = 'application/json'
       headers['idempotency-key'] = key
       // A duplicate still running is waited for on the server instead of answering 409.
       const waitSeconds = Math.floor(this.#timeoutMs / 1000) - 1
       if (waitSeconds > 0) headers.prefer = `wait=${waitSeconds}`
     }
-    const payload = body === undefined ? undefined : JSON.stringify(body)
     let last: PaymentApiError | undefined
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       if (attempt > 1) await sleep(this.#delay(attempt, last), signal)
@@ -135,7 +155,8 @@ export class PaymentClient {
       if (status < 400) return { ...(JSON.parse(text) as T), replayed, idempotencyKey: key }
       const error = parseError(text)
       last = Object.assign(new PaymentApiError(error.message, status, error.code, key, attempt), { retryAfter })
-      if (status !== 409 && status < 500) throw last
+      // Only "in progress" is worth waiting for; 409 ORDER_NOT_CANCELLABLE is final.
+      if (status < 500 && error.code !== 'IDEMPOTENCY_REQUEST_IN_PROGRESS') throw last
     }
     if (last === undefined) throw new Error('no attempt was made')
     throw last
@@ -147,6 +168,10 @@ export class PaymentClient {
     if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, backoffCapMs)
     return Math.random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1))
   }
+}
+
+function orderOf (operationId: string): string {
+  return `${operationId}#order`
 }
 
 function parseError (text: string): { code: string, message: string } {

@@ -86,6 +86,23 @@ t.test('an operation id keeps its key until success or failure is reported', asy
   t.equal((await emulatorStats(rzp)).ordersCreated, 3)
 })
 
+t.test('handlePaymentFailure can cancel the old order when the buyer starts over; a paid order is not cancelled', async t => {
+  const { rzp, app, client } = await setup(t)
+  const stockOf = async () => (await app.catalog.getVariant('test'))?.available
+  const before = await stockOf() ?? 0
+  const first = await client.createOrder(body, { operationId: 'cart-10' })
+  t.equal(await stockOf(), before - 1)
+  await client.handlePaymentFailure('cart-10', { cancelOrder: true })
+  t.match(await client.getOrder(first.orderId), { status: 'cancelled' })
+  t.equal(await stockOf(), before, 'the stock came back at once')
+  const second = await client.createOrder(body, { operationId: 'cart-10' })
+  t.not(second.orderId, first.orderId)
+  await control(rzp, 'POST', `/_emulator/orders/${second.orderId}/pay`, { outcome: 'captured' })
+  const err = await failure(client.handlePaymentFailure('cart-10', { cancelOrder: true }))
+  t.match(err, { statusCode: 409, code: 'ORDER_NOT_CANCELLABLE', attempts: 1 })
+  t.equal((await client.createOrder(body, { operationId: 'cart-10' })).orderId, second.orderId, 'the operation keeps its key')
+})
+
 t.test("a caller's abort is not retried", async t => {
   const { rzp, client } = await setup(t)
   await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 1000, count: 1 })

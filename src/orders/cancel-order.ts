@@ -1,11 +1,19 @@
-// Cancelling an unpaid order returns its stock now instead of at expiry (a buyer who starts over). The Razorpay
-// order itself stays payable, so a payment that still arrives is handled like any late payment: sold from what is
-// left, or refunded. Cancelling again, or cancelling an order that already expired, changes nothing.
-import type { Commerce } from '../commerce.js'
+// Cancelling an unpaid order returns its stock now instead of at expiry (a buyer who starts over). Razorpay is asked
+// first: a payment it already captured (or authorized) pays the order instead, and the cancel is refused with 409.
+// The Razorpay order itself stays payable, so a payment that arrives later is handled like any late payment: sold
+// from what is left, or refunded. Cancelling again, or cancelling an order that already expired, changes nothing.
+import type { PaymentFlows } from '../commerce.js'
 import { OrderNotCancellableError } from '../errors.js'
-import { OrderStatuses, type OrderRecord } from './order-store.js'
+import { settlePayment, type PaymentEntity } from '../payments/payment-outcomes.js'
+import { OrderStatuses, payableStatuses, type OrderRecord } from './order-store.js'
 
-export async function cancelOrder (deps: Commerce, order: OrderRecord): Promise<OrderRecord> {
+export async function cancelOrder (deps: PaymentFlows, order: OrderRecord): Promise<OrderRecord> {
+  if (payableStatuses.includes(order.status)) {
+    const payments = await deps.razorpay.fetchOrderPayments(order.orderId) as unknown as PaymentEntity[]
+    for (const payment of payments.filter(p => p.status === 'captured' || p.status === 'authorized')) {
+      await settlePayment(deps, order, payment, 'cancel')
+    }
+  }
   const transition = await deps.orders.transition(order.orderId, OrderStatuses.cancelled)
   if (!transition.moved) {
     const current = transition.current ?? order.status

@@ -18,7 +18,7 @@ export interface PaymentEntity {
   error_description?: string | null
 }
 
-export type Source = 'verify' | 'webhook' | 'reconciler'
+export type Source = 'verify' | 'webhook' | 'reconciler' | 'cancel'
 
 export type PaymentResult =
   | { outcome: 'paid', order: OrderRecord }

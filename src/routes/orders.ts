@@ -47,13 +47,12 @@ export default async function orderRoutes (app: FastifyInstance): Promise<void> 
     config: { auth: 'client', idempotency: true },
     schema: {
       tags: ['orders'],
-      summary: 'Cancel an unpaid order and return its reserved stock (a paid order answers 409 ORDER_NOT_CANCELLABLE)',
+      summary: 'Cancel an unpaid order and return its reserved stock; an order Razorpay reports paid answers 409 ORDER_NOT_CANCELLABLE',
       params: OrderParamsSchema,
       response: { 200: OrderSchema, ...ErrorResponses }
     }
   }, async (request) => {
     const order = await ownOrder(request.params.orderId, request.clientId)
-    const commerce = { catalog: fastify.catalog, orders: fastify.orders, events: fastify.orderEvents, audit: fastify.audit, log: request.log }
-    return publicOrder(await cancelOrder(commerce, order))
+    return publicOrder(await cancelOrder(fastify.paymentFlows(request.log), order))
   })
 }
