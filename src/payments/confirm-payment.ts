@@ -3,12 +3,18 @@
 // captured (an authorized one is captured here). Anything else changes nothing and says why.
 import type { PaymentFlows } from '../commerce.js'
 import { InsufficientStockError, PaymentMismatchError, PaymentNotCapturedError } from '../errors.js'
+import { OrderEventTypes } from '../orders/order-events.js'
 import type { OrderRecord } from '../orders/order-store.js'
 import { RefundReasons } from './refunds.js'
 import { settlePayment, type PaymentEntity } from './payment-outcomes.js'
 
 /** Resolves to the order as it is now; a provider failure (502/504) leaves everything as it was, for a retry. */
 export async function confirmPayment (deps: PaymentFlows, order: OrderRecord, paymentId: string): Promise<OrderRecord> {
+  if (order.paymentId === paymentId) {
+    // Already recorded on Razorpay's word; the event is repeated in case the step that recorded it died before it.
+    if (order.status === 'paid') await deps.events.emit(OrderEventTypes.paid, order, { paymentId })
+    return order
+  }
   const payment = await deps.razorpay.fetchPayment(paymentId) as unknown as PaymentEntity
   if (payment.order_id !== order.orderId) {
     await deps.audit.record({ type: 'payment_not_captured', orderId: order.orderId, clientId: order.clientId, paymentId, detail: `payment belongs to ${payment.order_id}` })

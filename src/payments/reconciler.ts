@@ -4,7 +4,8 @@
 // Razorpay's late-authorization window closes. Authorized payments are captured before Razorpay would release them.
 // Refunds that could not be sent yet are sent again here too.
 import type { PaymentFlows } from '../commerce.js'
-import { settledStatuses } from '../orders/order-store.js'
+import { OrderEventTypes } from '../orders/order-events.js'
+import { OrderStatuses, settledStatuses } from '../orders/order-store.js'
 import { settlePayment, type PaymentEntity } from './payment-outcomes.js'
 
 export interface ReconcilerSettings {
@@ -41,7 +42,12 @@ export async function reconcileOrders (deps: PaymentFlows, settings: ReconcilerS
 async function reconcileOrder (deps: PaymentFlows, orderId: string, settings: ReconcilerSettings,
   now: number): Promise<ReconcileOutcome> {
   const order = await deps.orders.get(orderId)
-  if (order === undefined || settledStatuses.includes(order.status)) return 'done'
+  if (order === undefined) return 'done'
+  if (settledStatuses.includes(order.status)) {
+    // A step that marked it paid may have died before the event: the stream takes it once whoever reports it.
+    if (order.status === OrderStatuses.paid) await deps.events.emit(OrderEventTypes.paid, order, { paymentId: order.paymentId })
+    return 'done'
+  }
   const payments = await deps.razorpay.fetchOrderPayments(orderId) as unknown as PaymentEntity[]
   let outcome: ReconcileOutcome = 'unchanged'
   // Captured payments first, so that an authorized one is not captured for an order another payment already paid.

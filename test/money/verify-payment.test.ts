@@ -1,7 +1,8 @@
 // verify-payment marks an order paid only on Razorpay's word: the fetched payment must be the order's, of its
 // amount and currency, and captured (an authorized one is captured first). Nothing changes otherwise.
 import t from 'tap'
-import { addFault, emulatorStats } from '../support/service.js'
+import { createHmac } from 'node:crypto'
+import { addFault, emulatorStats, eventually } from '../support/service.js'
 import {
   createOrder, emulatorPayment, emulatorRefunds, moneySetup, order, orderEvents, pay, variant, verifyRequest
 } from '../support/money.js'
@@ -24,7 +25,6 @@ t.test('a failed payment with a valid signature is refused with 422 PAYMENT_NOT_
   const orderId = await createOrder(app, 'fail-1', 2)
   const failed = await pay(rzp, orderId, { outcome: 'failed', webhooks: { skip: true } })
   // Checkout gives no signature for a failed payment; a caller that forges a valid-looking one gets nothing either.
-  const { createHmac } = await import('node:crypto')
   const signature = createHmac('sha256', rzp.keySecret).update(`${orderId}|${failed.razorpay_payment_id}`).digest('hex')
   const answer = await app.inject(verifyRequest({ ...failed, razorpay_signature: signature }, 'verify-fail-1'))
   t.equal(answer.statusCode, 422)
@@ -73,11 +73,24 @@ t.test('a payment of another order is refused with 422 PAYMENT_MISMATCH', async 
   const mine = await createOrder(app, 'mine-1')
   const other = await createOrder(app, 'other-1')
   const theirs = await pay(rzp, other, { outcome: 'captured', webhooks: { skip: true } })
-  const { createHmac } = await import('node:crypto')
   // The signature is valid for (mine, their payment): only Razorpay's record shows the payment is not this order's.
   const signature = createHmac('sha256', rzp.keySecret).update(`${mine}|${theirs.razorpay_payment_id}`).digest('hex')
   const answer = await app.inject(verifyRequest({ razorpay_order_id: mine, razorpay_payment_id: theirs.razorpay_payment_id, razorpay_signature: signature }, 'verify-mine-1'))
   t.equal(answer.statusCode, 422)
   t.equal(answer.json().code, 'PAYMENT_MISMATCH')
   t.equal((await order(app, mine)).status, 'created')
+})
+
+t.test('a paid order whose event was lost to a crash gets exactly one paid event from the reconciler', async t => {
+  const { rzp, app } = await moneySetup(t, { RECONCILE_DELAY_SECONDS: '1' })
+  const orderId = await createOrder(app, 'lost-event-1')
+  const checkout = await pay(rzp, orderId, { outcome: 'captured', webhooks: { skip: true } })
+  // What a verify-payment killed between marking the order paid and appending the event leaves behind.
+  await app.catalog.sell('item', (await app.orders.get(orderId))?.reservationId ?? '', 1)
+  await app.orders.markPaid(orderId, checkout.razorpay_payment_id)
+  await eventually(async () => (await orderEvents(app)).some(e => e.orderId === orderId), 10_000, 50)
+  const replayed = await app.inject(verifyRequest(checkout, 'verify-lost-event-1'))
+  t.equal(replayed.json().status, 'paid')
+  t.equal((await orderEvents(app)).filter(e => e.orderId === orderId && e.type === 'paid').length, 1)
+  t.match(await variant(app), { reserved: 0, sold: 1 })
 })
