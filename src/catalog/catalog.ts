@@ -145,6 +145,7 @@ export class Catalog {
     const keys = variantKeys(variantId)
     const reply = await this.#store.eval(scripts.settle, [keys.variant, keys.reservations, keys.expiries],
       [reservationId, mode, this.#now()]) as StoreReply[]
+    if (reply[0] === -1) throw new Error(`reservation ${reservationId} of ${variantId} is malformed; it was left as it is`)
     if (reply[0] !== 1) return { ended: false }
     const orderId = String(reply[1] ?? '')
     return { ended: true, orderId: orderId === '' ? undefined : orderId, quantity: Number(reply[2]) }

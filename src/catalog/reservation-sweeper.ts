@@ -36,18 +36,22 @@ export async function sweepExpiredReservations (deps: Commerce, signal?: AbortSi
   let budget = maxEntriesPerTick
   const stopped = (): boolean => signal?.aborted === true
   for (const variantId of await deps.catalog.listVariantIds()) {
-    if (budget <= 0 || stopped()) break
-    const due = await deps.catalog.expiredReservations(variantId, Math.min(batchSize, budget))
-    budget -= due.length
-    for (const reservationId of due) {
-      if (stopped()) break
-      try {
-        if (await expireReservation(deps, variantId, reservationId)) expired++
-      } catch (err) {
-        deps.log.error({ err, variantId, reservationId }, 'could not settle an expired reservation; trying again later')
+    // Every entry read leaves the due range (settled, or postponed), so reading again makes progress; the budget
+    // bounds the tick however large the backlog.
+    while (budget > 0 && !stopped()) {
+      const due = await deps.catalog.expiredReservations(variantId, Math.min(batchSize, budget))
+      budget -= due.length
+      for (const reservationId of due) {
+        if (stopped()) break
+        try {
+          if (await expireReservation(deps, variantId, reservationId)) expired++
+        } catch (err) {
+          deps.log.error({ err, variantId, reservationId }, 'could not settle an expired reservation; trying again later')
+        }
+        // Anything still in the index now could not be settled: look at it again later rather than every tick.
+        await deps.catalog.postponeExpiry(variantId, reservationId, Date.now() + retryDelayMs)
       }
-      // Anything still in the index now could not be settled: look at it again later rather than every tick.
-      await deps.catalog.postponeExpiry(variantId, reservationId, Date.now() + retryDelayMs)
+      if (due.length < batchSize) break
     }
   }
   return expired

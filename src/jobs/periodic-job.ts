@@ -2,7 +2,10 @@
 // short lease in the store runs one bounded batch. Ticks never queue (the next is scheduled when one ends), and
 // stopping waits for the batch under way for a bounded time only: shutdown never hangs on background work.
 import { randomUUID } from 'node:crypto'
-import type { Store } from '../store/store.js'
+import { defineScript, type Store } from '../store/store.js'
+
+/** Compare-and-extend: the idempotency lock's renewal does exactly what a lease needs. */
+const renewScript = defineScript('job-lease-renew', new URL('../idempotency/renew.lua', import.meta.url))
 
 export interface PeriodicJobOptions {
   name: string
@@ -25,10 +28,19 @@ export function startPeriodicJob (options: PeriodicJobOptions): () => Promise<vo
   let timer: NodeJS.Timeout | undefined
 
   async function tick (): Promise<void> {
-    // Held for one interval: whoever takes it runs this tick's batch; the others skip it.
+    // Held for one interval: whoever takes it runs this tick's batch; the others skip it. A batch that runs longer
+    // keeps extending it, so a slow batch never overlaps another instance's.
     const taken = await options.store.command('set', [lease, owner, 'NX', 'PX', options.intervalMs])
     if (taken === null || stopping.signal.aborted) return
-    await options.run(stopping.signal)
+    const renewal = setInterval(() => {
+      options.store.eval(renewScript, [lease], [owner, options.intervalMs]).catch(() => {})
+    }, Math.max(1, Math.floor(options.intervalMs / 3)))
+    renewal.unref()
+    try {
+      await options.run(stopping.signal)
+    } finally {
+      clearInterval(renewal)
+    }
   }
 
   function schedule (): void {
