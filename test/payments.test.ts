@@ -2,38 +2,14 @@
 // and every attempt leaves an audit record.
 import t from 'tap'
 import { createHmac } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
 import { auditStream } from '../src/audit/audit-log.js'
-import { build, redisServer, type TestContext } from './helper.js'
-import { control, emulator, emulatorEnv, eventually, listen, post } from './support/service.js'
+import type { FastifyInstance } from 'fastify'
+import { control, eventually, post } from './support/service.js'
+import { moneySetup as setup, order, shop, variant, createOrder as createOrderOf } from './support/money.js'
 
-const admin = { authorization: 'Bearer admin-token-for-tests' }
-const shop = { authorization: 'Bearer shop-token' }
-
-async function setup (t: TestContext, extra: Record<string, string> = {}) {
-  const rzp = await emulator(t)
-  const redis = await redisServer(t)
-  const app = await build(t, {
-    ...emulatorEnv(rzp), REDIS_URL: redis.url, API_KEYS: 'shop:shop-token,other:other-token', ADMIN_TOKEN: 'admin-token-for-tests', ...extra
-  })
-  const url = await listen(app)
-  rzp.setWebhookUrl(`${url}/api/webhooks/razorpay`)
-  await app.inject({ method: 'PUT', url: '/api/admin/variants/pay-item', payload: { price: 1000, currency: 'INR', stock: 10 }, headers: admin })
-  return { rzp, app, url }
-}
-
+/** Two units of `item` at 1000 paise, out of 10. */
 async function createOrder (app: FastifyInstance, key: string, quantity = 2): Promise<string> {
-  const response = await app.inject({ method: 'POST', url: '/api/checkout/create-order', payload: { variantId: 'pay-item', quantity, amount: 1000 * quantity }, headers: { ...shop, 'idempotency-key': key } })
-  if (response.statusCode !== 201) throw new Error(response.body)
-  return response.json().orderId
-}
-
-async function variant (app: FastifyInstance) {
-  return (await app.inject({ method: 'GET', url: '/api/admin/variants/pay-item', headers: admin })).json()
-}
-
-async function order (app: FastifyInstance, orderId: string) {
-  return (await app.inject({ method: 'GET', url: `/api/orders/${orderId}`, headers: shop })).json()
+  return await createOrderOf(app, key, quantity)
 }
 
 t.test('verify-payment marks the order paid, sells the stock once, and replays', async t => {
