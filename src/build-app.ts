@@ -32,6 +32,14 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false } }
   })
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
+  // Keep-alive connections become idle only when their in-flight request ends; 'idle' closes only those idle when
+  // closing starts, so each of the others is closed as soon as its request ends instead of at its keep-alive timeout.
+  let idleCloser: NodeJS.Timeout | undefined
+  fastify.addHook('preClose', async () => {
+    idleCloser = setInterval(() => fastify.server.closeIdleConnections(), 100)
+    idleCloser.unref()
+  })
+  fastify.addHook('onClose', async () => clearInterval(idleCloser))
   try {
     // Unwrapped so that tests and server.ts see the decorators (store, catalog, …) on the instance they hold.
     await fastify.register(fp(app), { config: options.config })

@@ -18,13 +18,7 @@ const app = await buildApp({ config })
 closeWithGrace({ delay: 25_000, logger: app.log }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'closing after an unexpected error')
   else app.log.info({ signal }, 'shutting down gracefully')
-  // Keep-alive connections become idle only when their in-flight request ends: close each one as it does.
-  const idleCloser = setInterval(() => app.server.closeIdleConnections(), 100)
-  try {
-    await app.close()
-  } finally {
-    clearInterval(idleCloser)
-  }
+  await app.close()
 })
 
 try {

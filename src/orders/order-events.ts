@@ -30,6 +30,10 @@ export interface OrderEventDetail {
   reason?: string
 }
 
+function markerKey (type: OrderEventType, orderId: string, dedupe: string): string {
+  return `{${orderEventStream}}:emitted:${type}:${orderId}${dedupe === '' ? '' : `:${dedupe}`}`
+}
+
 export class OrderEvents {
   readonly #store: Store
 
@@ -56,7 +60,11 @@ export class OrderEvents {
       const value = detail[name]
       if (value !== undefined) fields.push(name, value)
     }
-    const marker = `{${orderEventStream}}:emitted:${type}:${order.orderId}${dedupe === '' ? '' : `:${dedupe}`}`
-    return await this.#store.eval(emitScript, [orderEventStream, marker], [markerTtlSeconds, ...fields]) !== 0
+    return await this.#store.eval(emitScript, [orderEventStream, markerKey(type, order.orderId, dedupe)], [markerTtlSeconds, ...fields]) !== 0
+  }
+
+  /** Whether the event was appended already (a dispute's outcome, say, that a late delivery must not undo). */
+  async emitted (type: OrderEventType, orderId: string, dedupe = ''): Promise<boolean> {
+    return await this.#store.command('exists', [markerKey(type, orderId, dedupe)]) === 1
   }
 }

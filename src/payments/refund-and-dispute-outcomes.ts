@@ -51,6 +51,10 @@ export async function applyDispute (deps: PaymentFlows, order: OrderRecord, paym
       await deps.audit.record({ type: 'dispute_lost', orderId: order.orderId, clientId: order.clientId, paymentId, amount: dispute.amount, detail: dispute.id })
     }
   } else {
+    // Razorpay's delivery order is not guaranteed: an opening phase redelivered after the outcome changes nothing.
+    const ended = await deps.events.emitted(OrderEventTypes.disputeWon, order.orderId, dispute.id) ||
+      await deps.events.emitted(OrderEventTypes.disputeLost, order.orderId, dispute.id)
+    if (ended) return true
     await deps.orders.transition(order.orderId, OrderStatuses.disputed)
     if (await deps.events.emit(OrderEventTypes.disputed, order, detail, dispute.id)) {
       await deps.audit.record({ type: 'dispute_opened', orderId: order.orderId, clientId: order.clientId, paymentId, amount: dispute.amount, detail: `${dispute.id} ${phase}` })
