@@ -1,6 +1,7 @@
 // Webhook delivery as Razorpay does it: signed raw JSON, an event id header that stays the same on
 // redelivery, a response timeout, and redeliveries in the background after a non-2xx or a timeout.
 import { createHmac } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { Agent, request } from 'undici'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DisputeEntity, DisputePhase, OrderEntity, PaymentEntity, RefundEntity } from './entities.js'
@@ -62,6 +63,8 @@ export class WebhookDispatcher {
 
   constructor (private readonly options: WebhookDispatcherOptions) {
     this.url = options.url
+    // Every delivery in flight listens for the close: many at once are normal under load, not a leak.
+    setMaxListeners(0, this.closing.signal)
   }
 
   /** Entities are copied now: later state changes must not leak into an event already emitted. */

@@ -2,10 +2,11 @@
 // minutes after it was created (created, failed, and also expired or cancelled, since a late authorization can
 // still capture) has its payments fetched and applied through the same steps as verify-payment and webhooks, until
 // Razorpay's late-authorization window closes. Authorized payments are captured before Razorpay would release them.
-// Refunds that could not be sent yet are sent again here too.
+// A paid order is looked at once more, a delay after its payment, so that a second payment made around it (a buyer
+// paying from two tabs) is refunded even if its webhooks were lost. Refunds not sent yet are sent here too.
 import type { PaymentFlows } from '../commerce.js'
 import { OrderEventTypes } from '../orders/order-events.js'
-import { OrderStatuses, settledStatuses } from '../orders/order-store.js'
+import { OrderStatuses, settledStatuses, type OrderRecord } from '../orders/order-store.js'
 import { settlePayment, type PaymentEntity } from './payment-outcomes.js'
 
 export interface ReconcilerSettings {
@@ -27,9 +28,10 @@ export async function reconcileOrders (deps: PaymentFlows, settings: ReconcilerS
   for (const orderId of due) {
     if (signal?.aborted === true) break
     try {
-      const outcome = await reconcileOrder(deps, orderId, settings, now)
+      const { outcome, next } = await reconcileOrder(deps, orderId, settings, now)
       count(outcome)
-      if (outcome === 'done' || outcome === 'paid') await deps.orders.stopReconciling(orderId)
+      if (next === undefined) await deps.orders.stopReconciling(orderId)
+      else await deps.orders.scheduleReconcile(orderId, next)
     } catch (err) {
       count('failed')
       deps.log.warn({ err, orderId }, 'could not reconcile the order with Razorpay; trying again later')
@@ -39,16 +41,30 @@ export async function reconcileOrders (deps: PaymentFlows, settings: ReconcilerS
   return due.length
 }
 
+/** What the order's payments did, and when to look again (undefined: never). */
 async function reconcileOrder (deps: PaymentFlows, orderId: string, settings: ReconcilerSettings,
-  now: number): Promise<ReconcileOutcome> {
+  now: number): Promise<{ outcome: ReconcileOutcome, next?: number }> {
   const order = await deps.orders.get(orderId)
-  if (order === undefined) return 'done'
+  if (order === undefined) return { outcome: 'done' }
   if (settledStatuses.includes(order.status)) {
     // A step that marked it paid may have died before the event: the stream takes it once whoever reports it.
     if (order.status === OrderStatuses.paid) await deps.events.emit(OrderEventTypes.paid, order, { paymentId: order.paymentId })
-    return 'done'
+    const lookAt = Date.parse(order.paidAt ?? order.updatedAt) + settings.delayMs
+    if (now < lookAt) return { outcome: 'unchanged', next: lookAt }
+    await applyPayments(deps, order)
+    return { outcome: 'done' }
   }
-  const payments = await deps.razorpay.fetchOrderPayments(orderId) as unknown as PaymentEntity[]
+  const outcome = await applyPayments(deps, order)
+  const createdAt = Date.parse(order.createdAt)
+  if (outcome === 'paid') return { outcome, next: now + settings.delayMs }
+  if (now - createdAt >= settings.windowMs) return { outcome: 'done' }
+  // Checks thin out as the order ages: about a dozen over the whole window instead of one every delay.
+  const next = now + Math.max(settings.delayMs, (now - createdAt) / 2)
+  return { outcome, next: Math.min(next, createdAt + settings.windowMs) }
+}
+
+async function applyPayments (deps: PaymentFlows, order: OrderRecord): Promise<ReconcileOutcome> {
+  const payments = await deps.razorpay.fetchOrderPayments(order.orderId) as unknown as PaymentEntity[]
   let outcome: ReconcileOutcome = 'unchanged'
   // Captured payments first, so that an authorized one is not captured for an order another payment already paid.
   const rank = (payment: PaymentEntity): number => payment.status === 'captured' ? 0 : payment.status === 'authorized' ? 1 : 2
@@ -57,10 +73,5 @@ async function reconcileOrder (deps: PaymentFlows, orderId: string, settings: Re
     if (result.outcome === 'paid') outcome = 'paid'
     else if (outcome === 'unchanged') outcome = result.outcome
   }
-  const createdAt = Date.parse(order.createdAt)
-  if (outcome === 'paid' || now - createdAt >= settings.windowMs) return outcome === 'paid' ? 'paid' : 'done'
-  // Checks thin out as the order ages: about a dozen over the whole window instead of one every delay.
-  const next = now + Math.max(settings.delayMs, (now - createdAt) / 2)
-  await deps.orders.scheduleReconcile(orderId, Math.min(next, createdAt + settings.windowMs))
   return outcome
 }

@@ -31,7 +31,8 @@ const allowedFrom: Record<RefundState, RefundState[]> = {
 const pendingIndex = 'refunds:pending'
 const recordTtlSeconds = 90 * 24 * 3600
 const maxAttempts = 5
-const retryDelayMs = 60_000
+/** A refund call that failed is sent again this much later (the idempotency key makes repeating it safe). */
+const retryDelayMs = 5000
 
 export interface RefundablePayment { id: string, amount: number, currency: string }
 export interface RefundRecord { paymentId: string, orderId: string, amount: number, reason: string, status: RefundState, attempt: number, refundId?: string }

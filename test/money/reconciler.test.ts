@@ -96,8 +96,8 @@ t.test('a refund that Razorpay refused is sent again by the reconciler', async t
   t.same(await emulatorRefunds(rzp, paymentId), [], 'Razorpay refused the first refund request')
   t.match(await app.refunds.get(paymentId), { status: 'pending', reason: 'duplicate_payment', amount: 1000 })
 
-  // A refused refund is retried a fixed 60 s later (src/payments/refunds.ts retryDelayMs, not configurable):
-  // bring that moment forward rather than make the test wait a minute.
+  // A refused refund is retried a few seconds later (src/payments/refunds.ts retryDelayMs):
+  // bring that moment forward rather than make the test wait for it.
   t.equal(await app.store.command('zadd', ['refunds:pending', 'XX', 'CH', Date.now(), paymentId]), 1, 'the retry was scheduled')
   // Done once the refund left the retry index: Razorpay answered, after delivering its refund webhooks.
   await eventually(async () => await app.store.command('zscore', ['refunds:pending', paymentId]) === null, patience, 50)
