@@ -15,6 +15,8 @@ export interface ScenarioOptions {
   faults: { provider: boolean, redisKills: boolean, instanceKills: boolean, gracefulStop: boolean }
   /** Pause between faults of one kind, ms. */
   faultEveryMs: number
+  /** The first wait for redeliveries, the reconciler and lock expiry before the check (default 8 s). */
+  settleMs?: number
   log: (line: string) => void
 }
 
@@ -39,7 +41,7 @@ export interface ScenarioReport {
 const variants: Array<Variant & { stock: number }> = [
   { id: 'chaos-scarce', price: 1000, stock: 40 },
   { id: 'chaos-plenty', price: 2500, stock: 1_000_000 },
-  { id: 'chaos-cheap', price: 100, stock: 500 }
+  { id: 'chaos-cheap', price: 100, stock: 5000 }
 ]
 
 const providerRoutes = ['POST /v1/orders', 'GET /v1/payments/:id', 'POST /v1/payments/:id/capture', 'POST /v1/payments/:id/refund', 'GET /v1/orders/:id/payments']
@@ -129,17 +131,19 @@ async function injectFaults (env: ChaosEnvironment, options: ScenarioOptions, ra
   }
   if (options.faults.instanceKills || options.faults.gracefulStop) {
     loops.push((async () => {
-      let graceful = options.faults.gracefulStop
+      // A SIGKILL first, then one graceful stop, then SIGKILLs for as long as the traffic runs.
+      const plan: NodeJS.Signals[] = [...(options.faults.instanceKills ? ['SIGKILL' as const] : []), ...(options.faults.gracefulStop ? ['SIGTERM' as const] : [])]
       await sleep(every / 3)
-      while (running()) {
+      for (let round = 0; running(); round++) {
+        const signal = plan[round] ?? (options.faults.instanceKills ? 'SIGKILL' : undefined)
+        if (signal === undefined) break
         const index = Math.floor(rand() * env.instances.length)
-        if (graceful) {
+        if (signal === 'SIGTERM') {
           // SIGTERM under load: the in-flight requests finish, and the process exits cleanly.
           const service = env.instances[index]
           await env.killInstance(index, 'SIGTERM')
           counts.gracefulStops++
           if (service !== undefined && service.exited() !== 'code 0') throw new Error(`${service.name} did not exit cleanly on SIGTERM: ${service.exited() ?? 'still running'}`)
-          graceful = options.faults.instanceKills ? false : graceful
         } else if (env.liveUrls().length > 1) {
           await env.killInstance(index, 'SIGKILL')
           counts.sigkills++
@@ -158,7 +162,7 @@ async function injectFaults (env: ChaosEnvironment, options: ScenarioOptions, ra
 async function settle (env: ChaosEnvironment, record: TrafficRecord, options: ScenarioOptions): Promise<Findings> {
   let findings: Findings | undefined
   for (let round = 0; round < 4; round++) {
-    await sleep(round === 0 ? 8000 : 10_000)
+    await sleep(round === 0 ? options.settleMs ?? 8000 : 10_000)
     findings = await checkInvariants(env.redis.url, env.emulator, record, variants)
     options.log(`settle round ${round + 1}: ${findings.violations.length} violations`)
     if (findings.violations.length === 0) return findings
