@@ -68,7 +68,7 @@ export async function runScenario (options: ScenarioOptions): Promise<ScenarioRe
     await runTraffic({ env, variants, requests: options.requests, concurrency: options.concurrency, seed: options.seed, record })
     running = false
     await faults
-    findings = await settle(env, record, options)
+    findings = await settleAndCheck(env, record, variants, options.settleMs ?? 8000, options.log)
   } finally {
     await env.stop(findings === undefined || findings.violations.length > 0)
   }
@@ -159,12 +159,13 @@ async function injectFaults (env: ChaosEnvironment, options: ScenarioOptions, ra
 }
 
 /** Lets redeliveries, the reconciler and lock expiry catch up, then checks; a violation must survive the wait. */
-async function settle (env: ChaosEnvironment, record: TrafficRecord, options: ScenarioOptions): Promise<Findings> {
+export async function settleAndCheck (env: ChaosEnvironment, record: TrafficRecord, checked: Array<Variant & { stock: number }>,
+  firstWaitMs: number, log: (line: string) => void): Promise<Findings> {
   let findings: Findings | undefined
   for (let round = 0; round < 4; round++) {
-    await sleep(round === 0 ? options.settleMs ?? 8000 : 10_000)
-    findings = await checkInvariants(env.redis.url, env.emulator, record, variants)
-    options.log(`settle round ${round + 1}: ${findings.violations.length} violations`)
+    await sleep(round === 0 ? firstWaitMs : 10_000)
+    findings = await checkInvariants(env.redis.url, env.emulator, record, checked)
+    log(`settle round ${round + 1}: ${findings.violations.length} violations`)
     if (findings.violations.length === 0) return findings
   }
   return findings as Findings

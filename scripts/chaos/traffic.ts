@@ -48,6 +48,8 @@ export interface TrafficOptions {
   concurrency: number
   seed: number
   record: TrafficRecord
+  /** Stops the buyers before the request budget is spent (the soak runs for a time, not a count). */
+  stopped?: () => boolean
 }
 
 export async function runTraffic (options: TrafficOptions): Promise<void> {
@@ -148,7 +150,7 @@ export async function runTraffic (options: TrafficOptions): Promise<void> {
   }
 
   async function buyer (): Promise<void> {
-    while (record.requests < options.requests) {
+    while (record.requests < options.requests && options.stopped?.() !== true) {
       try {
         if (rand() < 0.1) await withoutKey()
         else await checkout()

@@ -15,6 +15,8 @@ export interface ReconcilerSettings {
   /** After this long since creation, no payment can arrive any more: the order leaves the index. */
   windowMs: number
   batchSize: number
+  /** Orders checked at Razorpay at the same time. */
+  concurrency: number
 }
 
 export type ReconcileOutcome = 'paid' | 'refunded' | 'not_captured' | 'unchanged' | 'done'
@@ -25,20 +27,25 @@ export async function reconcileOrders (deps: PaymentFlows, settings: ReconcilerS
   await deps.refunds.sendDue(settings.batchSize)
   const now = Date.now()
   const due = await deps.orders.dueForReconcile(now, settings.batchSize)
-  for (const orderId of due) {
-    if (signal?.aborted === true) break
-    try {
-      const { outcome, next } = await reconcileOrder(deps, orderId, settings, now)
-      count(outcome)
-      if (next === undefined) await deps.orders.stopReconciling(orderId)
-      else await deps.orders.scheduleReconcile(orderId, next)
-    } catch (err) {
-      count('failed')
-      deps.log.warn({ err, orderId }, 'could not reconcile the order with Razorpay; trying again later')
-      await deps.orders.scheduleReconcile(orderId, now + settings.delayMs)
-    }
-  }
+  let next = 0
+  await Promise.all(Array.from({ length: settings.concurrency }, async () => {
+    while (next < due.length && signal?.aborted !== true) await reconcileOne(deps, due[next++] as string, settings, now, count)
+  }))
   return due.length
+}
+
+async function reconcileOne (deps: PaymentFlows, orderId: string, settings: ReconcilerSettings, now: number,
+  count: (outcome: ReconcileOutcome | 'failed') => void): Promise<void> {
+  try {
+    const { outcome, next } = await reconcileOrder(deps, orderId, settings, now)
+    count(outcome)
+    if (next === undefined) await deps.orders.stopReconciling(orderId)
+    else await deps.orders.scheduleReconcile(orderId, next)
+  } catch (err) {
+    count('failed')
+    deps.log.warn({ err, orderId }, 'could not reconcile the order with Razorpay; trying again later')
+    await deps.orders.scheduleReconcile(orderId, now + settings.delayMs).catch(() => {})
+  }
 }
 
 /** What the order's payments did, and when to look again (undefined: never). */
