@@ -13,7 +13,11 @@ async function rateLimitPlugin (fastify: FastifyInstance): Promise<void> {
     timeWindow: config.RATE_LIMIT_WINDOW_SECONDS * 1000,
     cache: 50_000,
     // Razorpay's webhook bursts are not a client's traffic, and a 429 would only delay their redelivery.
-    allowList: (request) => !request.url.startsWith('/api/') || request.url.startsWith('/api/webhooks/'),
+    // The matched route, not the raw URL: `/%61pi/…` and absolute-form request lines reach the same handlers.
+    allowList: (request) => {
+      const route = request.routeOptions.url ?? ''
+      return !route.startsWith('/api/') || route.startsWith('/api/webhooks/')
+    },
     keyGenerator: (request) => `${request.clientId}:${request.clientId === 'anonymous' ? request.ip : ''}`,
     errorResponseBuilder: (_request, context) =>
       Object.assign(new RateLimitedError(Math.ceil(context.ttl / 1000)), { statusCode: 429 })

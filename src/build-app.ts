@@ -1,9 +1,12 @@
 // Builds a configured Fastify instance of the service; server.ts listens on it, tests inject into it.
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import fp from 'fastify-plugin'
 import type { Config } from '../schemas/config.js'
+import { errorBody } from '../plugins/error-handler.js'
 import app from './app.js'
 import { loggerOptions } from './logger.js'
 import { RequestLogController } from './request-log.js'
@@ -12,6 +15,19 @@ export interface BuildAppOptions {
   config: Config
   /** Overrides the logger built from LOG_LEVEL (tests pass `false` or a stream). */
   logger?: FastifyServerOptions['logger']
+}
+
+/** A request Node's HTTP parser refused never reaches Fastify: it still gets the service's JSON error body. */
+function answerMalformedRequest (err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy()
+    return
+  }
+  const statusCode = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+  const body = JSON.stringify(errorBody(statusCode, statusCode === 431 ? 'REQUEST_HEADERS_TOO_LARGE' : 'BAD_REQUEST',
+    statusCode === 431 ? 'The request headers are too large' : 'The HTTP request is malformed'))
+  socket.end(`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }
 
 export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
@@ -29,7 +45,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     keepAliveTimeout: 72_000,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false } }
+    ajv: { customOptions: { removeAdditional: false } },
+    clientErrorHandler: answerMalformedRequest
   })
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
   // Keep-alive connections become idle only when their in-flight request ends; 'idle' closes only those idle when

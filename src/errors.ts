@@ -42,3 +42,5 @@ export const OrderRecoveryConflictError = createError('ORDER_RECOVERY_CONFLICT',
 export const WebhooksNotConfiguredError = createError('WEBHOOKS_NOT_CONFIGURED',
   'RAZORPAY_WEBHOOK_SECRET is not set: webhooks cannot be verified', 503)
 export const WebhookPayloadInvalidError = createError('WEBHOOK_PAYLOAD_INVALID', 'The webhook is malformed: %s', 400)
+/** Fastify's validation code: a body no schema could accept. */
+export const BodyTooDeepError = createError('FST_ERR_VALIDATION', 'body is nested deeper than %s levels', 400)

@@ -22,15 +22,18 @@ export type WebhookOutcome = 'processed' | 'ignored' | 'unknown_order'
 const paymentEvents = new Set(['payment.authorized', 'payment.captured', 'order.paid', 'payment.failed'])
 const disputePrefix = 'payment.dispute.'
 
+/** The order an event is about; undefined unless the payload names it with a string. */
 export function orderIdOf (event: WebhookEvent): string | undefined {
-  return event.payload?.payment?.entity?.order_id ?? event.payload?.order?.entity?.id
+  const id: unknown = event.payload?.payment?.entity?.order_id ?? event.payload?.order?.entity?.id
+  return typeof id === 'string' ? id : undefined
 }
 
 export async function applyWebhookEvent (deps: PaymentFlows, event: WebhookEvent): Promise<WebhookOutcome> {
-  const name = event.event ?? ''
+  // A signed body is Razorpay's, but its shape is still checked: a field of the wrong type is ignored, not a 500.
+  const name = typeof event.event === 'string' ? event.event : ''
   const payment = event.payload?.payment?.entity
   const orderId = orderIdOf(event)
-  if (payment?.id === undefined || orderId === undefined) return 'ignored'
+  if (payment === undefined || !isPaymentEntity(payment) || orderId === undefined) return 'ignored'
   const order = await deps.orders.get(orderId)
   if (order === undefined) return 'unknown_order'
 
@@ -39,6 +42,7 @@ export async function applyWebhookEvent (deps: PaymentFlows, event: WebhookEvent
     return 'processed'
   }
   const refund = event.payload?.refund?.entity
+  if (refund !== undefined && (typeof refund.id !== 'string' || typeof refund.payment_id !== 'string' || typeof refund.amount !== 'number')) return 'ignored'
   if (name === 'refund.processed' && refund !== undefined) {
     await applyRefundProcessed(deps, order, refund, payment)
     return 'processed'
@@ -48,10 +52,15 @@ export async function applyWebhookEvent (deps: PaymentFlows, event: WebhookEvent
     return 'processed'
   }
   const dispute = event.payload?.dispute?.entity
-  if (name.startsWith(disputePrefix) && dispute !== undefined) {
+  if (name.startsWith(disputePrefix) && dispute !== undefined && typeof dispute.id === 'string') {
     const phase = name.slice(disputePrefix.length) as DisputePhase
     if (!['created', 'under_review', 'action_required', 'won', 'lost', 'closed'].includes(phase)) return 'ignored'
     return await applyDispute(deps, order, payment.id, dispute, phase) ? 'processed' : 'ignored'
   }
   return 'ignored'
+}
+
+function isPaymentEntity (payment: PaymentEntity): boolean {
+  return typeof payment.id === 'string' && typeof payment.amount === 'number' && Number.isSafeInteger(payment.amount) &&
+    typeof payment.currency === 'string' && typeof payment.status === 'string'
 }
