@@ -107,8 +107,18 @@ export class ChaosEnvironment {
     else await service.stop()
   }
 
+  /** Like an orchestrator: an instance that cannot start (Redis down during its start) is started again. */
   async restartInstance (index: number): Promise<void> {
-    this.instances[index] = await this.#startService()
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.instances[index] = await this.#startService()
+        return
+      } catch (err) {
+        if (attempt >= 20) throw err
+        this.#options.log(`restart of instance ${index} failed (attempt ${attempt}); retrying`)
+        await new Promise(resolve => setTimeout(resolve, 500))
+      }
+    }
   }
 
   async stop (keepLogs = false): Promise<void> {
