@@ -1,6 +1,7 @@
 // create-order: server-side pricing, atomic reservation, compensation, expiry, sessions and notes (issue 4).
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { auditStream } from '../src/audit/audit-log.js'
 import { build, redisServer, type TestContext } from './helper.js'
 import { addFault, emulator, emulatorEnv, emulatorOrders, emulatorStats, eventually, listen, post } from './support/service.js'
 
@@ -104,22 +105,54 @@ t.test('Razorpay failing for half the requests: every failure released its reser
   t.equal((await emulatorStats(rzp)).ordersCreated, created)
 })
 
-t.test('reservations expire and return their stock with two sweepers running; the orders become expired', async t => {
-  const { app, env } = await setup(t, { RESERVATION_TTL_SECONDS: '1' })
-  const second = await build(t, env)
-  t.ok(second, 'a second instance sweeps the same store')
-  await putVariant(app, 'brief', { price: 1000, currency: 'INR', stock: 5 })
-  const orders: string[] = []
-  for (let i = 0; i < 3; i++) {
-    const response = await app.inject({ method: 'POST', url: path, payload: { variantId: 'brief', quantity: 1, amount: 1000 }, headers: { ...shop, 'idempotency-key': `brief-${i}` } })
-    orders.push(response.json().orderId)
+async function reserveOne (app: FastifyInstance, key: string): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: path, payload: { variantId: 'brief', quantity: 1, amount: 1000 }, headers: { ...shop, 'idempotency-key': key } })
+  if (response.statusCode !== 201) throw new Error(`create-order: ${response.statusCode} ${response.body}`)
+  return response.json().orderId
+}
+
+/** The order ids of the `order_expired` audit entries, one per expiry the sweepers performed. */
+async function expiredInAudit (app: FastifyInstance): Promise<string[]> {
+  const entries = await app.store.command('xrange', [auditStream, '-', '+']) as Array<[string, string[]]>
+  const expired: string[] = []
+  for (const [, fields] of entries) {
+    const entry = new Map<string, string>()
+    for (let i = 0; i < fields.length; i += 2) entry.set(fields[i], fields[i + 1])
+    if (entry.get('type') === 'order_expired') expired.push(entry.get('orderId') ?? '')
   }
-  t.match(await variant(app, 'brief'), { available: 2, reserved: 3 })
-  await eventually(async () => (await variant(app, 'brief')).reserved === 0, 5000, 50)
-  t.match(await variant(app, 'brief'), { available: 5, reserved: 0, sold: 0 }, 'stock returned exactly once')
+  return expired
+}
+
+/** Waits, with a deadline far beyond the reservation TTL, until every order is expired. */
+async function expireAll (app: FastifyInstance, orders: string[]): Promise<void> {
   for (const orderId of orders) {
-    await eventually(async () => (await app.inject({ method: 'GET', url: `/api/orders/${orderId}`, headers: shop })).json().status === 'expired', 2000, 50)
+    await eventually(async () => (await app.inject({ method: 'GET', url: `/api/orders/${orderId}`, headers: shop })).json().status === 'expired', 30_000, 50)
   }
+}
+
+t.test('reservations expire and return their stock once with two sweepers running; each instance sweeps on its own', async t => {
+  // The sweeper runs on every instance under a lease (one instance per tick). Three phases: A alone, A and B together,
+  // then B alone after A closed, so each instance is shown to sweep, and two together to expire each reservation once.
+  const { app: a, env } = await setup(t, { RESERVATION_TTL_SECONDS: '1' })
+  await putVariant(a, 'brief', { price: 1000, currency: 'INR', stock: 10 })
+
+  const aloneA = [await reserveOne(a, 'brief-a-0'), await reserveOne(a, 'brief-a-1')]
+  await expireAll(a, aloneA)
+  t.same((await expiredInAudit(a)).sort(), [...aloneA].sort(), 'instance A, alone, expired its reservations')
+
+  const b = await build(t, env)
+  const together = [await reserveOne(a, 'brief-ab-0'), await reserveOne(b, 'brief-ab-1'), await reserveOne(a, 'brief-ab-2')]
+  await expireAll(a, together)
+  t.same((await expiredInAudit(a)).sort(), [...aloneA, ...together].sort(), 'with two sweepers, each reservation expired exactly once')
+  t.match(await variant(a, 'brief'), { available: 10, reserved: 0, sold: 0 }, 'stock returned exactly once')
+
+  await a.close()
+  const aloneB = [await reserveOne(b, 'brief-b-0'), await reserveOne(b, 'brief-b-1')]
+  await expireAll(b, aloneB)
+  const expired = await expiredInAudit(b)
+  t.same(expired.sort(), [...aloneA, ...together, ...aloneB].sort(), 'instance B, alone after A closed, expired the rest, once each')
+  t.equal(expired.length, 7, 'one order_expired entry per reservation')
+  t.match(await variant(b, 'brief'), { available: 10, reserved: 0, sold: 0 })
 })
 
 t.test('the Razorpay order carries the key, session, client, variant and reservation in its notes', async t => {

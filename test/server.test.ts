@@ -2,8 +2,10 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { request } from 'undici'
+import { answerGate } from './support/answer-gate.js'
 import { freePort, startRedisServer } from './support/redis-server.js'
-import { addFault, emulator, emulatorEnv, eventually } from './support/service.js'
+import { emulator, emulatorEnv, eventually } from './support/service.js'
+import { startServiceProcess } from './support/service-process.js'
 
 interface Started { child: ChildProcess, output: () => string, exited: Promise<number | null> }
 
@@ -20,9 +22,9 @@ function startServer (env: Record<string, string>): Started {
   return { child, output: () => output, exited }
 }
 
-async function live (port: number): Promise<boolean> {
+async function live (target: number | string): Promise<boolean> {
   try {
-    const response = await request(`http://127.0.0.1:${port}/health/live`)
+    const response = await request(`${typeof target === 'number' ? `http://127.0.0.1:${target}` : target}/health/live`)
     await response.body.dump()
     return response.statusCode === 200
   } catch {
@@ -62,21 +64,24 @@ t.test('SIGTERM lets an in-flight request finish, then exits 0', async t => {
   const redis = await startRedisServer()
   t.teardown(async () => await redis.stop())
   const rzp = await emulator(t)
-  await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 1000 })
-  const port = await freePort()
-  const server = startServer({ PORT: String(port), REDIS_URL: redis.url, ...emulatorEnv(rzp) })
-  t.teardown(() => server.child.kill('SIGKILL'))
-  await eventually(async () => await live(port), 20_000, 100)
-  const inFlight = request(`http://127.0.0.1:${port}/api/checkout/create-order`, {
+  // The request stays in flight, inside Razorpay, for as long as the gate holds its answer: SIGTERM surely lands
+  // while it runs, and the answer is let go only once the server has stopped taking new connections.
+  const gate = await answerGate(t, rzp.url, 'POST /v1/orders')
+  const server = await startServiceProcess({ REDIS_URL: redis.url, ...emulatorEnv(rzp), RAZORPAY_API_URL: gate.url, LOG_LEVEL: 'info' })
+  t.teardown(async () => await server.kill('SIGKILL'))
+  const inFlight = request(`${server.url}/api/checkout/create-order`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': 'shutdown-1' },
     body: JSON.stringify({ variantId: 'test', quantity: 1, amount: 1499 })
   })
-  await new Promise(resolve => setTimeout(resolve, 300))
-  server.child.kill('SIGTERM')
+  await gate.whenHeld(1)
+  const exit = server.kill('SIGTERM') // resolves once the process is gone, which it cannot be while the gate holds
+  await eventually(async () => !(await live(server.url)), 30_000, 50)
+  gate.release()
   const response = await inFlight
   t.equal(response.statusCode, 201, 'the in-flight request finished')
   t.match(await response.body.json(), { status: 'created' })
-  t.equal(await server.exited, 0, server.output())
-  t.notOk(await live(port), 'no longer accepting')
+  t.equal(await exit, 0, server.output())
+  t.match(server.output(), /shutting down gracefully/)
+  t.notOk(await live(server.url), 'no longer accepting')
 })

@@ -36,7 +36,8 @@ t.test('serves on RAZORPAY_EMULATOR_PORT with the env credentials and exits 0 on
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr}`)), 20_000)
+    // A deadline for reporting a start that failed, not a budget: tsx compiles first, which a loaded machine slows.
+    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr}`)), 60_000)
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
       if (stdout.includes('listening on')) {

