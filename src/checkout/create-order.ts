@@ -84,7 +84,7 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
     reservationExpiresAt: new Date(reservation.expiresAt).toISOString()
   }
   // Independent writes, each idempotent: sent together (one round trip with auto-pipelining), all awaited.
-  await Promise.all([
+  const [, , attached] = await Promise.all([
     attempt.checkpoint(razorpayOrderCheckpoint, order.id),
     deps.orders.create(record),
     deps.catalog.attachOrder(body.variantId, reservationId, order.id),
@@ -92,6 +92,12 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
     deps.orders.scheduleReconcile(order.id, now() + deps.reconcileDelaySeconds * 1000),
     deps.audit.record({ type: 'order_created', orderId: order.id, clientId, amount: body.amount, detail: `attempt ${attempt.attempt}` })
   ])
+  if (!attached) {
+    // The reservation ended while Razorpay was creating the order (its time passed): the sweeper can no longer find
+    // the order through it, so it expires here. The order stays payable, like any expired one.
+    const expired = await deps.orders.transition(order.id, OrderStatuses.expired)
+    if (expired.moved) await deps.audit.record({ type: 'order_expired', orderId: order.id, clientId, detail: 'reservation ended before the order was recorded' })
+  }
 
   return {
     orderId: order.id,

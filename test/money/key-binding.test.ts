@@ -141,3 +141,14 @@ t.test('an explicit key used again after its record expired starts a clean order
   t.not(reused.json().receipt, first.json().receipt)
   t.match(await variant(app), { available: 7, reserved: 3 }, 'its quantity, not the old reservation')
 })
+
+t.test('an order whose reservation ended while Razorpay created it is expired, not left created for ever', async t => {
+  const { rzp, app } = await moneySetup(t, { RESERVATION_TTL_SECONDS: '1', RAZORPAY_TIMEOUT_MS: '10000' })
+  // Razorpay answers after the reservation's time; the sweeper returns the stock before the order is recorded.
+  await addFault(rzp, { route: 'POST /v1/orders', kind: 'latency', latencyMs: 3000, count: 1 })
+  const created = await app.inject(createOrderRequest('k-slow-razorpay', 2))
+  t.equal(created.statusCode, 201)
+  await eventually(async () => (await order(app, created.json().orderId)).status === 'expired')
+  t.match(await variant(app), { available: 10, reserved: 0 })
+  t.ok(await stockHolds(app, 10))
+})
