@@ -165,7 +165,7 @@ export async function settleAndCheck (env: ChaosEnvironment, record: TrafficReco
   for (let round = 0; round < 4; round++) {
     await sleep(round === 0 ? firstWaitMs : 10_000)
     findings = await checkInvariants(env.redis.url, env.emulator, record, checked)
-    log(`settle round ${round + 1}: ${findings.violations.length} violations`)
+    log(`settle round ${round + 1}: ${findings.violations.length} violations${findings.violations.length > 0 ? `, e.g. ${findings.violations.slice(0, 3).join('; ')}` : ''}`)
     if (findings.violations.length === 0) return findings
   }
   return findings as Findings
