@@ -162,7 +162,7 @@ async function injectFaults (env: ChaosEnvironment, options: ScenarioOptions, ra
 export async function settleAndCheck (env: ChaosEnvironment, record: TrafficRecord, checked: Array<Variant & { stock: number }>,
   firstWaitMs: number, log: (line: string) => void): Promise<Findings> {
   let findings: Findings | undefined
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 6; round++) {
     await sleep(round === 0 ? firstWaitMs : 10_000)
     findings = await checkInvariants(env.redis.url, env.emulator, record, checked)
     log(`settle round ${round + 1}: ${findings.violations.length} violations${findings.violations.length > 0 ? `, e.g. ${findings.violations.slice(0, 3).join('; ')}` : ''}`)
