@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import fp from 'fastify-plugin'
 import type { Config } from '../schemas/config.js'
@@ -46,7 +46,20 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false } },
-    clientErrorHandler: answerMalformedRequest
+    clientErrorHandler: answerMalformedRequest,
+    // Errors the router raises before a route runs (an over-long parameter, a malformed URL) get the same body.
+    frameworkErrors: (err, _request, reply) => {
+      const statusCode = err.statusCode ?? 400
+      const answer = reply as unknown as FastifyReply
+      answer.code(statusCode).send(errorBody(statusCode, err.code, err.message))
+    },
+    // Node would answer a missing Host with an empty 400 of its own; the hook below answers it in JSON.
+    http: { requireHostHeader: false }
+  })
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      return await reply.code(400).header('connection', 'close').send(errorBody(400, 'BAD_REQUEST', 'An HTTP/1.1 request needs a Host header'))
+    }
   })
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
   // Keep-alive connections become idle only when their in-flight request ends; 'idle' closes only those idle when
