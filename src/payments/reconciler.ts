@@ -17,6 +17,8 @@ export interface ReconcilerSettings {
   batchSize: number
   /** Orders checked at Razorpay at the same time. */
   concurrency: number
+  /** A tick takes batch after batch while orders are due, for up to this long: a backlog drains instead of growing. */
+  budgetMs: number
 }
 
 export type ReconcileOutcome = 'paid' | 'refunded' | 'not_captured' | 'unchanged' | 'done'
@@ -25,13 +27,19 @@ export type ReconcileOutcome = 'paid' | 'refunded' | 'not_captured' | 'unchanged
 export async function reconcileOrders (deps: PaymentFlows, settings: ReconcilerSettings,
   count: (outcome: ReconcileOutcome | 'failed') => void = () => {}, signal?: AbortSignal): Promise<number> {
   await deps.refunds.sendDue(settings.batchSize)
-  const now = Date.now()
-  const due = await deps.orders.dueForReconcile(now, settings.batchSize)
-  let next = 0
-  await Promise.all(Array.from({ length: settings.concurrency }, async () => {
-    while (next < due.length && signal?.aborted !== true) await reconcileOne(deps, due[next++] as string, settings, now, count)
-  }))
-  return due.length
+  const started = Date.now()
+  let total = 0
+  while (signal?.aborted !== true) {
+    const now = Date.now()
+    const due = await deps.orders.dueForReconcile(now, settings.batchSize)
+    let next = 0
+    await Promise.all(Array.from({ length: settings.concurrency }, async () => {
+      while (next < due.length && signal?.aborted !== true) await reconcileOne(deps, due[next++] as string, settings, now, count)
+    }))
+    total += due.length
+    if (due.length < settings.batchSize || Date.now() - started >= settings.budgetMs) break
+  }
+  return total
 }
 
 async function reconcileOne (deps: PaymentFlows, orderId: string, settings: ReconcilerSettings, now: number,
