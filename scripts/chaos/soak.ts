@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { request } from 'undici'
-import { buildService } from '../bench/processes.js'
+import { buildService, stopOnSignals } from '../bench/processes.js'
 import { adminToken, ChaosEnvironment } from './environment.js'
 import { settleAndCheck } from './scenario.js'
 import { newRecord, runTraffic, type Variant } from './traffic.js'
@@ -36,6 +36,7 @@ async function eventLoopP99Ms (url: string): Promise<number> {
 const env = new ChaosEnvironment({ instances: 3, runner, log: line => console.error(`[soak] ${line}`) })
 const record = newRecord()
 const samples: Array<Record<string, number | string>> = []
+stopOnSignals(env.group, false)
 await env.start()
 try {
   for (const variant of variants) {
