@@ -44,11 +44,15 @@ export async function sweepExpiredReservations (deps: Commerce, signal?: AbortSi
       for (const reservationId of due) {
         if (stopped()) break
         try {
-          if (await expireReservation(deps, variantId, reservationId)) expired++
+          if (await expireReservation(deps, variantId, reservationId)) {
+            expired++
+            continue
+          }
         } catch (err) {
           deps.log.error({ err, variantId, reservationId }, 'could not settle an expired reservation; trying again later')
         }
-        // Anything still in the index now could not be settled: look at it again later rather than every tick.
+        // An expired entry left the index; anything else still there could not be settled: look at it again later
+        // rather than every tick (a no-op for an entry that did leave).
         await deps.catalog.postponeExpiry(variantId, reservationId, Date.now() + retryDelayMs)
       }
       if (due.length < batchSize) break
