@@ -1,5 +1,6 @@
 // The service's configuration: every environment variable of CONTRACT.md, validated at start.
 import Type, { type Static } from 'typebox'
+import { RiskConfigProperties } from './risk-config.js'
 
 const Seconds = (defaultValue: number, description: string) =>
   Type.Integer({ minimum: 1, maximum: 31_536_000, default: defaultValue, description })
@@ -44,7 +45,8 @@ export const ConfigSchema = Type.Object({
   RECONCILE_WINDOW_SECONDS: Seconds(259_200, 'how long after creation an unpaid order is still reconciled (late authorization)'),
   CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600 }),
-  RATE_LIMIT_WINDOW_SECONDS: Seconds(60, 'rate-limit window')
+  RATE_LIMIT_WINDOW_SECONDS: Seconds(60, 'rate-limit window'),
+  ...RiskConfigProperties
 })
 
 export type Config = Static<typeof ConfigSchema>
