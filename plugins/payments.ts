@@ -31,6 +31,7 @@ async function paymentsPlugin (fastify: FastifyInstance, options: PaymentsPlugin
     audit: fastify.audit,
     razorpay: fastify.razorpay,
     refunds: fastify.refunds,
+    risk: fastify.risk,
     log
   }))
 
@@ -54,4 +55,4 @@ async function paymentsPlugin (fastify: FastifyInstance, options: PaymentsPlugin
   fastify.addHook('onClose', async () => await stop())
 }
 
-export default fp(paymentsPlugin, { name: 'payments', dependencies: ['config', 'store', 'razorpay', 'audit', 'catalog', 'metrics'] })
+export default fp(paymentsPlugin, { name: 'payments', dependencies: ['config', 'store', 'razorpay', 'audit', 'catalog', 'metrics', 'risk'] })

@@ -14,6 +14,7 @@ export const RiskConfigProperties = {
   RISK_ORDER_FAILED_PAYMENTS_PER_HOUR: Threshold(3, 'failed payments on one order per hour before it locks (0: off)'),
   RISK_SESSION_FAILED_PAYMENTS_PER_HOUR: Threshold(10, 'failed payments in one session per hour before it is refused (0: off)'),
   RISK_CUSTOMER_FAILED_PAYMENTS_PER_HOUR: Threshold(5, 'failed payments of one end customer per hour before it is refused (0: off)'),
+  RISK_INSTRUMENT_FAILED_PAYMENTS_PER_HOUR: Threshold(10, 'failed payments of one card, VPA, email or phone per hour before card testing is reported (0: off)'),
   RISK_ORDER_SIGNATURE_FAILURES: Threshold(5, 'checkout-signature failures on one order before it locks (0: off)'),
   RISK_HASH_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'key of the HMAC that replaces session, customer ids and addresses in Redis and logs' }))
 }

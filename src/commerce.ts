@@ -6,6 +6,7 @@ import type { OrderEvents } from './orders/order-events.js'
 import type { OrderStore } from './orders/order-store.js'
 import type { Refunds } from './payments/refunds.js'
 import type { RazorpayGateway } from './razorpay/gateway.js'
+import type { RiskGuard } from './risk/risk-guard.js'
 
 export interface CommerceLogger {
   info (object: object, message: string): void
@@ -24,4 +25,5 @@ export interface Commerce {
 export interface PaymentFlows extends Commerce {
   razorpay: RazorpayGateway
   refunds: Refunds
+  risk: RiskGuard
 }

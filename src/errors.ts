@@ -19,18 +19,20 @@ export const RateLimitedError = createError('RATE_LIMITED', 'Too many requests; 
 export const VariantNotFoundError = createError('VARIANT_NOT_FOUND', 'Variant %s does not exist', 404)
 export const AmountMismatchError = createError('AMOUNT_MISMATCH',
   'amount %s does not equal price %s x quantity %s', 422)
+/** Says that the stock falls short, never by how much: the exact count would tell a competitor or a hoarder too much. */
 export const InsufficientStockError = createError('INSUFFICIENT_STOCK',
-  'Only %s of variant %s available, %s requested', 422)
+  'Variant %s does not have %s units available', 422)
 export const PaymentSignatureInvalidError = createError('PAYMENT_SIGNATURE_INVALID',
   'The payment signature does not match this order and payment', 400)
 export const OrderNotFoundError = createError('ORDER_NOT_FOUND', 'Order %s does not exist', 404)
 export const WebhookSignatureInvalidError = createError('WEBHOOK_SIGNATURE_INVALID',
   'The webhook signature is missing or does not match the body', 401)
+/** What Razorpay said stays in the logs (the error's `provider` field); callers learn only that it failed. */
 export const PaymentProviderError = createError('PAYMENT_PROVIDER_ERROR',
-  'The payment provider failed: %s', 502)
+  'The payment provider could not complete the request; retry later', 502)
 export const PaymentProviderTimeoutError = createError('PAYMENT_PROVIDER_TIMEOUT',
   'The payment provider did not answer in time', 504)
-export const RiskRejectedError = createError('RISK_REJECTED', 'The request was rejected by risk checks: %s', 403)
+export const RiskRejectedError = createError('RISK_REJECTED', 'The request was refused by risk rule %s', 403)
 export const PaymentNotCapturedError = createError('PAYMENT_NOT_CAPTURED',
   'Razorpay reports payment %s as %s, not captured; nothing was changed', 422)
 export const PaymentMismatchError = createError('PAYMENT_MISMATCH',

@@ -10,7 +10,8 @@ export interface AuditEvent {
   type: 'order_created' | 'order_failed' | 'payment_verified' | 'payment_signature_invalid' | 'payment_captured' |
   'payment_failed' | 'payment_amount_mismatch' | 'payment_not_captured' | 'payment_duplicate' | 'order_expired' |
   'order_cancelled' | 'order_recovery_conflict' | 'sale_oversold' | 'refund_requested' | 'refund_processed' |
-  'refund_failed' | 'order_refunded' | 'dispute_opened' | 'dispute_won' | 'dispute_lost'
+  'refund_failed' | 'order_refunded' | 'dispute_opened' | 'dispute_won' | 'dispute_lost' | 'risk_rejected' |
+  'card_testing_suspected' | 'risk_list_changed' | 'variant_updated'
   orderId?: string
   clientId?: string
   paymentId?: string

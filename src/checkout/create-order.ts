@@ -12,12 +12,14 @@ import {
 } from '../errors.js'
 import { providerFailureOf, type RazorpayGateway, type RazorpayOrder } from '../razorpay/gateway.js'
 import { OrderStatuses, type OrderRecord, type OrderStore } from '../orders/order-store.js'
+import type { RiskGuard } from '../risk/risk-guard.js'
 
 export interface CreateOrderDependencies {
   catalog: Catalog
   orders: OrderStore
   audit: AuditLog
   razorpay: RazorpayGateway
+  risk: RiskGuard
   reservationTtlSeconds: number
   reconcileDelaySeconds: number
   now?: () => number
@@ -32,21 +34,39 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
   // At most 40 characters, as Razorpay requires of a receipt.
   const receipt = `rcpt_${attempt.executionId}`
   const reservationId = `res_${attempt.executionId}`
+  const expiresAt = now() + deps.reservationTtlSeconds * 1000
 
+  // Before anything is reserved or sent to Razorpay; a refusal throws 403 RISK_REJECTED.
+  await deps.risk.admitOrder(clientId, body.sessionId, body.customer,
+    { executionId: attempt.executionId, amount: body.amount, reservationId, reservationExpiresAt: expiresAt })
+  try {
+    return await createAdmittedOrder(deps, clientId, body, attempt, { currency, receipt, reservationId, expiresAt })
+  } catch (err) {
+    // Nothing holds stock for this request any more (or a retry holds it again): the risk rules stop counting it.
+    await deps.risk.releaseHold({ clientId, sessionId: body.sessionId, reservationId })
+    throw err
+  }
+}
+
+async function createAdmittedOrder (deps: CreateOrderDependencies, clientId: string, body: CreateOrderBody,
+  attempt: IdempotentAttempt, ids: { currency: string, receipt: string, reservationId: string, expiresAt: number }
+): Promise<CreateOrderResponse> {
+  const now = deps.now ?? Date.now
+  const { currency, receipt, reservationId, expiresAt } = ids
   const reservation = await deps.catalog.reserve({
     variantId: body.variantId,
     reservationId,
     quantity: body.quantity,
     amount: body.amount,
     currency,
-    expiresAt: now() + deps.reservationTtlSeconds * 1000,
+    expiresAt,
     clientId
   })
   switch (reservation.outcome) {
     case 'not_found': throw new VariantNotFoundError(body.variantId)
     case 'amount_mismatch': throw new AmountMismatchError(body.amount, reservation.price, body.quantity)
     case 'currency_mismatch': throw new VariantNotFoundError(`${body.variantId} (in ${currency})`)
-    case 'insufficient': throw new InsufficientStockError(reservation.available, body.variantId, body.quantity)
+    case 'insufficient': throw new InsufficientStockError(body.variantId, body.quantity)
     case 'conflict': throw await recoveryConflict(deps, clientId, attempt, `reservation ${reservationId} holds another quantity or amount`)
   }
 
@@ -76,6 +96,7 @@ export async function createOrder (deps: CreateOrderDependencies, clientId: stri
     variantId: body.variantId,
     quantity: body.quantity,
     sessionId: body.sessionId,
+    customerRef: deps.risk.customerRef(clientId, body.customer),
     reservationId,
     receipt,
     idempotencyKey: attempt.key,

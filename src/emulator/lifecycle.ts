@@ -72,9 +72,11 @@ export function payOrder (
   order: OrderEntity,
   outcome: PayOutcome,
   keySecret: string,
-  amount = order.status === 'paid' ? order.amount : order.amount_due
+  amount = order.status === 'paid' ? order.amount : order.amount_due,
+  vpa?: string
 ): { result: CheckoutResult, events: WebhookEvent[] } {
   const payment = store.createPayment(order, 'created', amount)
+  if (vpa !== undefined) payment.vpa = vpa
   const events: WebhookEvent[] = []
   markAttempted(order)
   if (outcome === 'failed') {

@@ -20,7 +20,10 @@ export async function cancelOrder (deps: PaymentFlows, order: OrderRecord): Prom
     if (current === OrderStatuses.cancelled || current === OrderStatuses.expired) return await deps.orders.get(order.orderId) ?? order
     throw new OrderNotCancellableError(order.orderId, current)
   }
-  const released = await deps.catalog.settle(order.variantId, order.reservationId, 'release')
+  const [released] = await Promise.all([
+    deps.catalog.settle(order.variantId, order.reservationId, 'release'),
+    deps.risk.releaseHold(order)
+  ])
   await deps.audit.record({
     type: 'order_cancelled',
     orderId: order.orderId,

@@ -45,6 +45,8 @@ export interface OrderRecord {
   variantId: string
   quantity: number
   sessionId?: string
+  /** The end customer's keyed hash (src/risk/subjects.ts), so failed payments count against the same customer. */
+  customerRef?: string
   /** The captured payment that paid the order; set once. */
   paymentId?: string
   paidAt?: string

@@ -29,7 +29,7 @@ export async function confirmPayment (deps: PaymentFlows, order: OrderRecord, pa
   }
   switch (result.reason) {
     case RefundReasons.amountMismatch: throw new PaymentMismatchError(paymentId, 'amount or currency')
-    case RefundReasons.outOfStock: throw new InsufficientStockError(0, order.variantId, order.quantity)
+    case RefundReasons.outOfStock: throw new InsufficientStockError(order.variantId, order.quantity)
     // The order is paid by another payment, which it keeps; this one goes back.
     case RefundReasons.duplicatePayment: return result.order
   }

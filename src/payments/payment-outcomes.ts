@@ -16,6 +16,10 @@ export interface PaymentEntity {
   status: string
   error_code?: string | null
   error_description?: string | null
+  card_id?: string | null
+  vpa?: string | null
+  email?: string | null
+  contact?: string | null
 }
 
 export type Source = 'verify' | 'webhook' | 'reconciler' | 'cancel'
@@ -43,8 +47,10 @@ export async function settlePayment (deps: PaymentFlows, order: OrderRecord, pay
   }
   if (payment.status === 'captured') return await applyCapturedPayment(deps, order, payment, source)
   if (payment.status === 'refunded') return await alreadyRefunded(deps, order, payment)
-  if (payment.status === 'failed' && source !== 'verify') {
-    await recordFailure(deps, order, payment)
+  if (payment.status === 'failed') {
+    // A caller's claim changes no order state, but a failed attempt still counts for the card-testing rules.
+    if (source === 'verify') await deps.risk.recordFailedPayment(order, payment)
+    else await recordFailure(deps, order, payment)
   }
   return { outcome: 'not_captured', status: payment.status, order: await deps.orders.get(order.orderId) ?? order }
 }
@@ -89,6 +95,7 @@ export async function applyCapturedPayment (deps: PaymentFlows, order: OrderReco
   // Also when it was already paid: a crash between the two steps must not lose the event.
   await deps.events.emit(OrderEventTypes.paid, paid, { paymentId: payment.id })
   if (marked.outcome === 'paid') {
+    await deps.risk.releaseHold(order)
     await deps.audit.record({
       type: source === 'verify' ? 'payment_verified' : 'payment_captured',
       orderId: order.orderId,
@@ -104,6 +111,8 @@ export async function applyCapturedPayment (deps: PaymentFlows, order: OrderReco
 /** A failed attempt is recorded; the reservation stays, because Checkout lets the buyer pay the order again. */
 export async function recordFailure (deps: PaymentFlows, order: OrderRecord, payment: PaymentEntity): Promise<void> {
   const reason = [payment.error_code, payment.error_description].filter(Boolean).join(': ') || 'payment failed'
+  // Counted once per payment whatever reports it, also when the order has moved on: card testing is about attempts.
+  await deps.risk.recordFailedPayment(order, payment)
   const transition = await deps.orders.transition(order.orderId, OrderStatuses.failed,
     { lastFailedPaymentId: payment.id, failureReason: reason })
   if (!transition.moved) return

@@ -168,8 +168,8 @@ export function toProviderError (operation: string, thrown: unknown): Error {
   const summary = failure.statusCode === 0
     ? `${operation}: ${failure.reason ?? 'network error'}`
     : `${operation}: HTTP ${failure.statusCode}${failure.code !== undefined ? ` ${failure.code}` : ' (no JSON error body)'}`
-  const error = timedOut ? new PaymentProviderTimeoutError() : new PaymentProviderError(summary)
-  return Object.assign(error, { provider: failure, cause: thrown })
+  const error = timedOut ? new PaymentProviderTimeoutError() : new PaymentProviderError()
+  return Object.assign(error, { provider: failure, summary, cause: thrown })
 }
 
 export function providerFailureOf (err: unknown): ProviderFailure | undefined {

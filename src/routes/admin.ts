@@ -1,16 +1,19 @@
-// Admin API for the catalog: set and read a variant's price and stock. Registered only when ADMIN_TOKEN is set.
+// Admin API for the catalog: set and read a variant's price and stock (each change audited). Registered only when
+// ADMIN_TOKEN is set, with the risk lists' admin API.
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import createError from '@fastify/error'
 import { ErrorResponses } from '../../schemas/common.js'
 import { PutVariantBodySchema, VariantParamsSchema, VariantSchema } from '../../schemas/variant.js'
 import { VariantNotFoundError } from '../errors.js'
+import adminRiskRoutes from './admin-risk.js'
 
 const StockBelowCommittedError = createError('STOCK_BELOW_COMMITTED',
   'stock %s is below the %s units already reserved or sold', 422)
 
 export default async function adminRoutes (app: FastifyInstance): Promise<void> {
   const fastify = app.withTypeProvider<TypeBoxTypeProvider>()
+  await fastify.register(adminRiskRoutes)
 
   fastify.put('/api/admin/variants/:variantId', {
     config: { auth: 'admin' },
@@ -24,6 +27,8 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
   }, async (request) => {
     const result = await fastify.catalog.putVariant(request.params.variantId, request.body)
     if (!result.updated) throw new StockBelowCommittedError(request.body.stock, result.committed)
+    const { price, currency, stock } = request.body
+    await fastify.audit.record({ type: 'variant_updated', clientId: 'admin', detail: `${request.params.variantId}: price ${price} ${currency}, stock ${stock}` })
     request.log.info({ variant: result.variant }, 'variant updated by admin')
     return result.variant
   })
