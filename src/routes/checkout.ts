@@ -17,6 +17,7 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     orders: fastify.orders,
     audit: fastify.audit,
     razorpay: fastify.razorpay,
+    risk: fastify.risk,
     reservationTtlSeconds: fastify.config.RESERVATION_TTL_SECONDS,
     reconcileDelaySeconds: fastify.config.RECONCILE_DELAY_SECONDS
   }
@@ -52,9 +53,14 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     const body = request.body
     const order = await fastify.orders.get(body.razorpay_order_id)
     if (order === undefined || order.clientId !== request.clientId) throw new OrderNotFoundError(body.razorpay_order_id)
+    // Deny lists, and an order locked by repeated failures, refuse before the signature is even looked at.
+    await fastify.risk.admitPayment(order)
     // Against the order id the service stored, never one the caller supplies alone.
     if (!fastify.razorpay.isPaymentSignatureValid(order.orderId, body.razorpay_payment_id, body.razorpay_signature)) {
-      await fastify.audit.record({ type: 'payment_signature_invalid', orderId: order.orderId, clientId: request.clientId, paymentId: body.razorpay_payment_id })
+      await Promise.all([
+        fastify.audit.record({ type: 'payment_signature_invalid', orderId: order.orderId, clientId: request.clientId, paymentId: body.razorpay_payment_id }),
+        fastify.risk.recordSignatureFailure(order)
+      ])
       throw new PaymentSignatureInvalidError()
     }
     return publicOrder(await confirmPayment(fastify.paymentFlows(request.log), order, body.razorpay_payment_id))
