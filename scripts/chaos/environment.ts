@@ -147,6 +147,10 @@ export class ChaosEnvironment {
         API_KEYS: `shop:${chaosToken}`,
         ADMIN_TOKEN: adminToken,
         RATE_LIMIT_MAX: '1000000',
+        // One client drives all the traffic: its limits are raised, as an operator would for such a client, and the
+        // rules still run on every order.
+        RISK_CLIENT_ORDERS_PER_MINUTE: '1000000000',
+        RISK_CLIENT_OPEN_RESERVATIONS: '1000000000',
         IDEMPOTENCY_LOCK_TTL_SECONDS: '3',
         IDEMPOTENCY_MAX_WAIT_SECONDS: '5',
         RESERVATION_TTL_SECONDS: '20',
