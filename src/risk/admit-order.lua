@@ -26,15 +26,9 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   return {2}
 end
 
-local function list_entry (field)
-  if field == '' then return nil end
-  local value = redis.call('HGET', KEYS[2], field)
-  if not value then return nil end
-  return string.sub(value, 1, 5)
-end
-local client_list = list_entry('client')
-local session_list = list_entry(ARGV[5])
-local customer_list = list_entry(ARGV[6])
+local client_list = list_entry(KEYS[2], 'client')
+local session_list = list_entry(KEYS[2], ARGV[5])
+local customer_list = list_entry(KEYS[2], ARGV[6])
 if client_list == 'deny|' then return {0, 'deny_list', 'client', 0} end
 if session_list == 'deny|' then return {0, 'deny_list', 'session', 0} end
 if customer_list == 'deny|' then return {0, 'deny_list', 'customer', 0} end

@@ -4,16 +4,10 @@
 -- ARGV: 1 now ms, 2 session list field, 3 customer list field, 4 failed-payment limit, 5 signature limit (0 = off).
 -- Replies: {1} admitted, {0, rule, count, limit} refused.
 local now = tonumber(ARGV[1])
-local function list_entry (field)
-  if field == '' then return nil end
-  local value = redis.call('HGET', KEYS[1], field)
-  if not value then return nil end
-  return string.sub(value, 1, 5)
-end
-local client_list = list_entry('client')
+local client_list = list_entry(KEYS[1], 'client')
 if client_list == 'deny|' then return {0, 'deny_list', 'client', 0} end
-if list_entry(ARGV[2]) == 'deny|' then return {0, 'deny_list', 'session', 0} end
-if list_entry(ARGV[3]) == 'deny|' then return {0, 'deny_list', 'customer', 0} end
+if list_entry(KEYS[1], ARGV[2]) == 'deny|' then return {0, 'deny_list', 'session', 0} end
+if list_entry(KEYS[1], ARGV[3]) == 'deny|' then return {0, 'deny_list', 'customer', 0} end
 if client_list == 'allow' then return {1} end
 
 local failed_limit = tonumber(ARGV[4])

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs'
 import type { StoreReply, Store, StoreScript } from '../store/store.js'
 import { riskKeys, type RiskSubjects } from './subjects.js'
 
-/** A script with the sliding-window functions of windows.lua in front of it (Redis scripts cannot include files). */
+/** A script with the functions of shared.lua in front of it (Redis scripts cannot include files). */
 function defineRiskScript (name: string): StoreScript {
   const read = (file: string): string => readFileSync(new URL(file, import.meta.url), 'utf8')
-  const source = `${read('./windows.lua')}\n${read(`./${name}.lua`)}`
+  const source = `${read('./shared.lua')}\n${read(`./${name}.lua`)}`
   return { name: `risk-${name}`, source, sha: createHash('sha1').update(source).digest('hex') }
 }
 
