@@ -1,6 +1,6 @@
 // What callers and logs may learn: Razorpay's failure details reach the logs, not the caller; INSUFFICIENT_STOCK does
 // not reveal the stock; an end customer's id and address reach neither logs nor Redis in the clear.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Writable } from 'node:stream'
 import { loadConfig } from '../src/config.js'
 import { buildApp } from '../src/build-app.js'
@@ -9,7 +9,7 @@ import { redisServer } from './helper.js'
 import { admin, shop } from './support/money.js'
 import { addFault, emulator, emulatorEnv } from './support/service.js'
 
-async function appWithLogs (t: Parameters<Parameters<typeof t.test>[1]>[0], env: Record<string, string> = {}) {
+async function appWithLogs (t: Test, env: Record<string, string> = {}) {
   const rzp = await emulator(t)
   const logs = { text: '' }
   const stream = new Writable({ write (chunk, _encoding, done) { logs.text += chunk.toString(); done() } })

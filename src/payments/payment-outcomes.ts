@@ -95,15 +95,14 @@ export async function applyCapturedPayment (deps: PaymentFlows, order: OrderReco
   // Also when it was already paid: a crash between the two steps must not lose the event.
   await deps.events.emit(OrderEventTypes.paid, paid, { paymentId: payment.id })
   if (marked.outcome === 'paid') {
-    await deps.risk.releaseHold(order)
-    await deps.audit.record({
+    await Promise.all([deps.risk.releaseHold(order), deps.audit.record({
       type: source === 'verify' ? 'payment_verified' : 'payment_captured',
       orderId: order.orderId,
       clientId: order.clientId,
       paymentId: payment.id,
       amount: payment.amount,
       detail: `from ${marked.previous} via ${source}; stock ${sale.outcome}`
-    })
+    })])
   }
   return { outcome: 'paid', order: paid }
 }
@@ -112,9 +111,10 @@ export async function applyCapturedPayment (deps: PaymentFlows, order: OrderReco
 export async function recordFailure (deps: PaymentFlows, order: OrderRecord, payment: PaymentEntity): Promise<void> {
   const reason = [payment.error_code, payment.error_description].filter(Boolean).join(': ') || 'payment failed'
   // Counted once per payment whatever reports it, also when the order has moved on: card testing is about attempts.
-  await deps.risk.recordFailedPayment(order, payment)
-  const transition = await deps.orders.transition(order.orderId, OrderStatuses.failed,
-    { lastFailedPaymentId: payment.id, failureReason: reason })
+  const [transition] = await Promise.all([
+    deps.orders.transition(order.orderId, OrderStatuses.failed, { lastFailedPaymentId: payment.id, failureReason: reason }),
+    deps.risk.recordFailedPayment(order, payment)
+  ])
   if (!transition.moved) return
   await deps.audit.record({ type: 'payment_failed', orderId: order.orderId, clientId: order.clientId, paymentId: payment.id, amount: order.amount, detail: reason })
 }
