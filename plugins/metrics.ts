@@ -1,5 +1,5 @@
 // Prometheus metrics: one registry per app instance (tests build many), HTTP timings, and the counters
-// other plugins increment. Served at GET /metrics.
+// other plugins increment. Served at GET /metrics on the private listener only (plugins/operations-listener.ts).
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
@@ -43,6 +43,23 @@ function createMetrics (registry: Registry) {
       labelNames: ['outcome'] as const,
       registers: [registry]
     }),
+    riskRejections: new Counter({
+      name: 'risk_rejections_total',
+      help: 'Requests refused with 403 RISK_REJECTED, by rule',
+      labelNames: ['rule'] as const,
+      registers: [registry]
+    }),
+    cardTesting: new Counter({
+      name: 'risk_card_testing_suspected_total',
+      help: 'Failed payments of an instrument that had reached RISK_INSTRUMENT_FAILED_PAYMENTS_PER_HOUR',
+      registers: [registry]
+    }),
+    authFailures: new Counter({
+      name: 'auth_failures_total',
+      help: 'Requests refused by authentication, by outcome (missing_token, invalid_token, throttled: the address had too many failures)',
+      labelNames: ['outcome'] as const,
+      registers: [registry]
+    }),
     razorpayRequests: new Histogram({
       name: 'razorpay_request_duration_seconds',
       help: 'Razorpay API calls by operation and outcome',
@@ -58,12 +75,15 @@ export type Metrics = ReturnType<typeof createMetrics>
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Metrics
+    /** The registry every metric of this instance is in. */
+    metricsRegistry: Registry
   }
 }
 
 async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  fastify.decorate('metricsRegistry', registry)
   fastify.decorate('metrics', createMetrics(registry))
 
   fastify.addHook('onResponse', async (request, reply) => {
@@ -72,11 +92,6 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
       route: request.routeOptions.url ?? 'unmatched',
       status: String(reply.statusCode)
     }, reply.elapsedTime / 1000)
-  })
-
-  fastify.get('/metrics', async (_request, reply) => {
-    reply.type(registry.contentType)
-    return await registry.metrics()
   })
 }
 

@@ -2,12 +2,13 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import fp from 'fastify-plugin'
 import type { Config } from '../schemas/config.js'
 import { errorBody } from '../plugins/error-handler.js'
 import app from './app.js'
+import { configWarnings, trustProxyOption } from './config.js'
 import { loggerOptions } from './logger.js'
 import { RequestLogController } from './request-log.js'
 
@@ -15,6 +16,8 @@ export interface BuildAppOptions {
   config: Config
   /** Overrides the logger built from LOG_LEVEL (tests pass `false` or a stream). */
   logger?: FastifyServerOptions['logger']
+  /** Sees every route as it is registered, before any plugin of the app (the default-deny test walks them). */
+  onRoute?: (route: RouteOptions) => void
 }
 
 /** A request Node's HTTP parser refused never reaches Fastify: it still gets the service's JSON error body. */
@@ -54,14 +57,18 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       answer.code(statusCode).send(errorBody(statusCode, err.code, err.message))
     },
     // Node would answer a missing Host with an empty 400 of its own; the hook below answers it in JSON.
-    http: { requireHostHeader: false }
+    http: { requireHostHeader: false },
+    // Behind a load balancer, request.ip (what failed authentications are counted by) is the caller, not the balancer.
+    trustProxy: trustProxyOption(options.config.TRUST_PROXY)
   })
+  for (const warning of configWarnings(options.config)) fastify.log.warn(warning)
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       return await reply.code(400).header('connection', 'close').send(errorBody(400, 'BAD_REQUEST', 'An HTTP/1.1 request needs a Host header'))
     }
   })
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
+  if (options.onRoute !== undefined) fastify.addHook('onRoute', options.onRoute)
   // Keep-alive connections become idle only when their in-flight request ends; 'idle' closes only those idle when
   // closing starts, so each of the others is closed as soon as its request ends instead of at its keep-alive timeout.
   let idleCloser: NodeJS.Timeout | undefined

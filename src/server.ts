@@ -22,6 +22,10 @@ closeWithGrace({ delay: 25_000, logger: app.log }, async ({ signal, err }) => {
 })
 
 try {
+  // The app first (the private listener serves its finished OpenAPI document), then the private listener: a port
+  // clash there stops the start before the main port takes any traffic.
+  await app.ready()
+  await app.operations.listen({ port: config.METRICS_PORT, host: config.METRICS_HOST })
   await app.listen({ port: config.PORT, host: config.HOST })
 } catch (err) {
   app.log.fatal({ err }, 'could not start')

@@ -11,9 +11,9 @@ interface Started { child: ChildProcess, output: () => string, exited: Promise<n
 
 function startServer (env: Record<string, string>): Started {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) =>
-    !/^(REDIS_|RAZORPAY_|API_KEYS|ADMIN_TOKEN|IDEMPOTENCY_|CATALOG_FILE|NODE_ENV|PORT|HOST|LOG_LEVEL)/.test(name)))
+    !/^(REDIS_|RAZORPAY_|API_KEYS|ADMIN_TOKEN|IDEMPOTENCY_|CATALOG_FILE|NODE_ENV|PORT|HOST|LOG_LEVEL|METRICS_)/.test(name)))
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe']
+    env: { ...clean, METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })

@@ -57,7 +57,7 @@ try {
     for (const service of env.instances) {
       if (service === undefined) continue
       sample[`${service.name} rss MB`] = rssMb(service.pid)
-      sample[`${service.name} loop p99 ms`] = await eventLoopP99Ms(service.url)
+      sample[`${service.name} loop p99 ms`] = await eventLoopP99Ms(service.metricsUrl ?? service.url)
     }
     sample['redis used MB'] = Math.round(Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1048576 * 10) / 10
     sample['req/s'] = Math.round((record.requests - lastRequests) / Number(values['sample-seconds']))

@@ -10,11 +10,14 @@ const HealthSchema = Type.Object({
 const readinessTimeoutMs = 1000
 
 export default async function healthRoutes (fastify: FastifyInstance): Promise<void> {
+  // Public: orchestrators probe without a token.
   fastify.get('/health/live', {
+    config: { auth: 'public' },
     schema: { tags: ['health'], response: { 200: HealthSchema } }
   }, async () => ({ status: 'ok' as const }))
 
   fastify.get('/health/ready', {
+    config: { auth: 'public' },
     schema: { tags: ['health'], response: { 200: HealthSchema, 503: HealthSchema } }
   }, async (request, reply) => {
     let timer: NodeJS.Timeout | undefined

@@ -332,7 +332,7 @@ export function idempotencySuite (t: Test, kind: StoreKind): void {
     t.equal(JSON.parse(firstAnswer.body).orderId, JSON.parse(second.body).orderId, 'both finished the same order')
     const stored = await app.store.command('get', [keys.record]) as string
     t.equal(stored.slice(stored.indexOf('\n') + 1), second.body, "the second request's record is kept")
-    const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+    const metrics = await app.operations.inject({ method: 'GET', url: '/metrics' })
     t.match(metrics.body, /idempotency_store_failures_total\{route="\/api\/checkout\/create-order",reason="lock_lost"\} 1/)
     t.equal((await emulatorStats(rzp)).ordersCreated, 1)
   })

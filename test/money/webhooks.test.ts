@@ -98,7 +98,7 @@ t.test('a webhook for an order this service does not know is acknowledged and co
   const answer = await sendWebhook(url, rzp, event, 'evt_unknown_order_1')
   t.equal(answer.status, 200)
   t.same(JSON.parse(answer.body), { status: 'ignored' })
-  const metrics = await app.inject({ method: 'GET', url: '/metrics' })
+  const metrics = await app.operations.inject({ method: 'GET', url: '/metrics' })
   t.match(metrics.body, /^webhooks_total\{event="payment\.captured",outcome="unknown_order"\} 1$/m)
   t.same(await orderEvents(app), [])
 })

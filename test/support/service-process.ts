@@ -27,14 +27,14 @@ export interface ServiceProcessOptions {
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 /** The service's own variables: a developer's shell must not configure the process under test. */
-const serviceVariables = /^(PORT|HOST|NODE_ENV|LOG_LEVEL|REDIS_|RAZORPAY_|API_KEYS|ADMIN_TOKEN|IDEMPOTENCY_|RESERVATION_|RECONCILE_|CATALOG_FILE|RATE_LIMIT_)/
+const serviceVariables = /^(PORT|HOST|NODE_ENV|LOG_LEVEL|REDIS_|RAZORPAY_|API_KEYS|ADMIN_TOKEN|IDEMPOTENCY_|RESERVATION_|RECONCILE_|CATALOG_FILE|RATE_LIMIT_|METRICS_|DOCS_PUBLIC|TRUST_PROXY|AUTH_FAILURES_)/
 
 const running = new Set<ChildProcess>()
 process.once('exit', () => { for (const child of running) child.kill('SIGKILL') })
 
 /**
- * Starts `node --import tsx src/server.ts` with `env` on top of NODE_ENV=test, HOST=127.0.0.1, LOG_LEVEL=warn and a free
- * PORT (unless `env` sets one). Rejects with the process' output when it exits or is not ready in time.
+ * Starts `node --import tsx src/server.ts` with `env` on top of NODE_ENV=test, HOST=127.0.0.1, LOG_LEVEL=warn,
+ * METRICS_PORT=0 and a free PORT (unless `env` sets one). Rejects with the process' output when it exits or is not ready in time.
  */
 export async function startServiceProcess (env: Record<string, string>, options: ServiceProcessOptions = {}): Promise<ServiceProcess> {
   // freePort() closes the port before the child binds it; another process may take it in between: try another.
@@ -52,7 +52,8 @@ async function startOnce (env: Record<string, string>, options: ServiceProcessOp
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !serviceVariables.test(name)))
   const child = spawn(process.execPath, ['--import', 'tsx', options.entry ?? 'src/server.ts'], {
     cwd: root,
-    env: { ...inherited, NODE_ENV: 'test', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env, PORT: port },
+    // METRICS_PORT 0: the private listener on a port of its own, never the fixed default two processes would share.
+    env: { ...inherited, NODE_ENV: 'test', HOST: '127.0.0.1', LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   running.add(child)
