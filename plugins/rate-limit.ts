@@ -1,27 +1,78 @@
-// Per-client rate limiting of /api/* with @fastify/rate-limit. Counted in each instance's memory: a shared count in
-// Redis would cost every request a round trip, doubling the cost of a replay; the effective limit is therefore
-// RATE_LIMIT_MAX per instance. Runs after authentication, so the client id is known.
-import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance } from 'fastify'
+// Rate limits with @fastify/rate-limit: requests per client on every authenticated route, and failed
+// authentications per source address (plugins/auth.ts asks before it looks at a token). Counted in each instance's
+// memory by default: no Redis round trip, and the effective limits are per instance. RATE_LIMIT_SHARED=true counts
+// both in Redis through the library's own Redis store, so that they hold across instances (one round trip each).
+import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { RateLimitedError } from '../src/errors.js'
 
+export interface AuthFailures {
+  /** Seconds until this source address may authenticate again; undefined while it may. Counts nothing. */
+  blockedFor (request: FastifyRequest): Promise<number | undefined>
+  /** Counts one failed authentication of this source address. */
+  record (request: FastifyRequest): Promise<void>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authFailures: AuthFailures
+  }
+}
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>
+
+function storeOptions (fastify: FastifyInstance): RateLimitPluginOptions {
+  if (!fastify.config.RATE_LIMIT_SHARED) return { cache: 50_000 }
+  if (!fastify.hasDecorator('redis')) throw new Error('RATE_LIMIT_SHARED=true needs REDIS_URL or REDIS_CLUSTER_NODES')
+  // While Redis is away the limiter steps aside (skipOnError) instead of failing the request with a bare 500: every
+  // authenticated route needs that same Redis and answers 503 STORE_UNAVAILABLE on its own, so nothing runs unlimited.
+  return { redis: fastify.redis, skipOnError: true }
+}
+
 async function rateLimitPlugin (fastify: FastifyInstance): Promise<void> {
   const config = fastify.config
+  const store = storeOptions(fastify)
+
+  // A registration of its own (namespace, limit, window), made in a scope of its own so that its `createRateLimit`
+  // decorator stays there and the request limiter below gets its own. The default key is the source address
+  // (request.ip, correct behind a load balancer with TRUST_PROXY; IPv6 by /64).
+  let authFailures: Limiter | undefined
+  await fastify.register(async (scope) => {
+    await scope.register(rateLimit, {
+      ...store,
+      global: false,
+      nameSpace: 'ratelimit:auth-failures:',
+      max: config.AUTH_FAILURES_MAX,
+      timeWindow: config.AUTH_FAILURES_WINDOW_SECONDS * 1000
+    })
+    authFailures = scope.createRateLimit()
+  })
+  const check = authFailures as Limiter
+  fastify.decorate('authFailures', {
+    async blockedFor (request: FastifyRequest) {
+      const state = await check(request, { increment: false })
+      // `remaining` is the limit minus the failures in the window: none left refuses the next try.
+      if (state.isAllowed || state.remaining > 0 || state.ttl <= 0) return undefined
+      return Math.max(1, state.ttlInSeconds)
+    },
+    async record (request: FastifyRequest) {
+      await check(request)
+    }
+  })
+
   await fastify.register(rateLimit, {
+    ...store,
+    nameSpace: 'ratelimit:requests:',
     max: config.RATE_LIMIT_MAX,
     timeWindow: config.RATE_LIMIT_WINDOW_SECONDS * 1000,
-    cache: 50_000,
-    // Razorpay's webhook bursts are not a client's traffic, and a 429 would only delay their redelivery.
-    // The matched route, not the raw URL: `/%61pi/…` and absolute-form request lines reach the same handlers.
-    allowList: (request) => {
-      const route = request.routeOptions.url ?? ''
-      return !route.startsWith('/api/') || route.startsWith('/api/webhooks/')
-    },
+    // Public routes (health, docs, Razorpay's webhooks, whose bursts are not a client's traffic) are not limited.
+    allowList: (request) => request.routeOptions.config.auth === 'public',
+    // Runs after authentication (a route hook, after the auth plugin's onRequest hook), so the client id is known.
     keyGenerator: (request) => `${request.clientId}:${request.clientId === 'anonymous' ? request.ip : ''}`,
     errorResponseBuilder: (_request, context) =>
       Object.assign(new RateLimitedError(Math.ceil(context.ttl / 1000)), { statusCode: 429 })
   })
 }
 
-export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['config', 'auth'] })
+export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['config', 'store'] })

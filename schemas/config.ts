@@ -5,9 +5,19 @@ import { RiskConfigProperties } from './risk-config.js'
 const Seconds = (defaultValue: number, description: string) =>
   Type.Integer({ minimum: 1, maximum: 31_536_000, default: defaultValue, description })
 
+/** A bearer token: printable ASCII without the comma that separates list entries. */
+const token = '[\\x21-\\x2b\\x2d-\\x7e]+'
+
 export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464 }),
+  METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  DOCS_PUBLIC: Type.Boolean({ default: false }),
+  TRUST_PROXY: Type.Optional(Type.String({
+    pattern: '^(true|false|\\d{1,2}|[0-9A-Za-z.:/]+(,[0-9A-Za-z.:/]+)*)$',
+    description: 'true, false, a hop count, or comma-separated addresses or CIDR ranges of the proxies'
+  })),
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')],
     { default: 'development' }),
   LOG_LEVEL: Type.Union([
@@ -28,15 +38,22 @@ export const ConfigSchema = Type.Object({
   RAZORPAY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
 
   API_KEYS: Type.Optional(Type.String({
-    pattern: '^[A-Za-z0-9_.-]+:[\\x21-\\x2b\\x2d-\\x7e]+(,[A-Za-z0-9_.-]+:[\\x21-\\x2b\\x2d-\\x7e]+)*$',
+    pattern: `^[A-Za-z0-9_.-]+:${token}(,[A-Za-z0-9_.-]+:${token})*$`,
     description: 'comma-separated clientId:token pairs (tokens of printable characters, no comma)'
   })),
-  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  // Two tokens at once let the admin rotate: add the new one, switch the callers, drop the old one.
+  ADMIN_TOKEN: Type.Optional(Type.String({
+    pattern: `^${token}(,${token})?$`,
+    description: 'one token, or two separated by a comma during rotation (printable characters, no comma)'
+  })),
+  AUTH_FAILURES_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 20 }),
+  AUTH_FAILURES_WINDOW_SECONDS: Seconds(60, 'window of AUTH_FAILURES_MAX'),
 
   IDEMPOTENCY_TTL_SECONDS: Seconds(86_400, 'how long a completed response is kept'),
   IDEMPOTENCY_LOCK_TTL_SECONDS: Seconds(60, 'processing-lock lifetime'),
   IDEMPOTENCY_FALLBACK_TTL_SECONDS: Seconds(60, 'lifetime of a derived key'),
-  IDEMPOTENCY_REQUIRE_KEY: Type.Boolean({ default: false }),
+  // No schema default: loadConfig resolves it from NODE_ENV (true in production).
+  IDEMPOTENCY_REQUIRE_KEY: Type.Optional(Type.Boolean()),
   IDEMPOTENCY_MAX_WAIT_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   IDEMPOTENCY_MAX_RECORD_BYTES: Type.Integer({ minimum: 1024, maximum: 16_777_216, default: 262_144 }),
   IDEMPOTENCY_LOCAL_CACHE_ENTRIES: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 }),
@@ -46,7 +63,11 @@ export const ConfigSchema = Type.Object({
   CATALOG_FILE: Type.Optional(Type.String({ minLength: 1 })),
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600 }),
   RATE_LIMIT_WINDOW_SECONDS: Seconds(60, 'rate-limit window'),
+  RATE_LIMIT_SHARED: Type.Boolean({ default: false }),
   ...RiskConfigProperties
 })
 
-export type Config = Static<typeof ConfigSchema>
+/** The variables as validated, before loadConfig resolves the defaults that depend on NODE_ENV. */
+export type ConfigInput = Static<typeof ConfigSchema>
+/** The configuration as loadConfig returns it: every NODE_ENV-dependent default resolved. */
+export type Config = Omit<ConfigInput, 'IDEMPOTENCY_REQUIRE_KEY'> & { IDEMPOTENCY_REQUIRE_KEY: boolean }

@@ -8,10 +8,13 @@ import errorHandlerPlugin from '../plugins/error-handler.js'
 import idempotencyPlugin from '../plugins/idempotency.js'
 import metricsPlugin from '../plugins/metrics.js'
 import openApiPlugin from '../plugins/openapi.js'
+import operationsListenerPlugin from '../plugins/operations-listener.js'
 import paymentsPlugin, { type PaymentsPluginOptions } from '../plugins/payments.js'
 import razorpayPlugin from '../plugins/razorpay.js'
+import riskPlugin from '../plugins/risk.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import storePlugin from '../plugins/redis.js'
+import securityHeadersPlugin from '../plugins/security-headers.js'
 import type { Config } from '../schemas/config.js'
 import adminRoutes from './routes/admin.js'
 import checkoutRoutes from './routes/checkout.js'
@@ -29,14 +32,18 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(configPlugin, { config: options.config })
   await fastify.register(errorHandlerPlugin)
   await fastify.register(metricsPlugin)
-  await fastify.register(openApiPlugin)
+  // Hooks every route must get (headers, limits, authentication) come before any route, the docs' included.
+  await fastify.register(securityHeadersPlugin)
   await fastify.register(storePlugin)
   await fastify.register(razorpayPlugin)
-  await fastify.register(authPlugin)
   await fastify.register(rateLimitPlugin)
+  await fastify.register(authPlugin)
+  await fastify.register(openApiPlugin)
+  await fastify.register(operationsListenerPlugin)
   await fastify.register(idempotencyPlugin)
   await fastify.register(auditPlugin)
   await fastify.register(catalogPlugin, options.catalog ?? {})
+  await fastify.register(riskPlugin)
   await fastify.register(paymentsPlugin, options.payments ?? {})
 
   await fastify.register(healthRoutes)

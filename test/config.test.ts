@@ -73,7 +73,7 @@ t.test('production starts when everything is configured', async t => {
     RAZORPAY_KEY_ID: 'rzp_live_x',
     RAZORPAY_KEY_SECRET: 'secret',
     RAZORPAY_WEBHOOK_SECRET: 'whsec',
-    API_KEYS: 'shop:token-1'
+    API_KEYS: 'shop:token-1-0123456789abcdef0123456789abcdef'
   })
   t.equal(config.NODE_ENV, 'production')
 })
