@@ -12,7 +12,8 @@ import type { BenchOptions } from './options.js'
 import type { ChildService, ProcessGroup } from './processes.js'
 import { connect } from './redis-stats.js'
 
-export const benchClient = { id: 'bench', token: 'bench-token-0000000000' }
+// Production refuses tokens shorter than 32 characters.
+export const benchClient = { id: 'bench', token: 'bench-token-00000000000000000000000000' }
 export const benchVariant = { id: 'bench', price: 1499, currency: 'INR', stock: 100_000_000 }
 export const orderBody = JSON.stringify({ variantId: benchVariant.id, quantity: 1, amount: benchVariant.price })
 export const baselineBodyKey = 'bench:baseline:replay-body'
@@ -32,6 +33,8 @@ export interface Fixture {
   service: ChildService
   /** IDEMPOTENCY_LOCAL_CACHE_ENTRIES=0: every replay asks Redis. */
   serviceNoCache: ChildService
+  /** RATE_LIMIT_SHARED=true: the rate limits are counted in Redis. */
+  serviceSharedLimit: ChildService
   replayBaseline: ChildService
   firstRequestBaseline: ChildService
   /** The service's environment, secrets masked, for the results. */
@@ -71,14 +74,24 @@ export async function startFixture (group: ProcessGroup, options: BenchOptions):
     CATALOG_FILE: catalogFile,
     // The load generator is one client: the limiter runs (in memory) but must never answer 429.
     RATE_LIMIT_MAX: '1000000',
-    RATE_LIMIT_WINDOW_SECONDS: '1'
+    RATE_LIMIT_WINDOW_SECONDS: '1',
+    // Likewise the risk rules run on every first request, with the client limits raised as for such a client.
+    RISK_CLIENT_ORDERS_PER_MINUTE: '1000000000',
+    RISK_CLIENT_OPEN_RESERVATIONS: '1000000000'
   }
-  const [service, serviceNoCache, replayBaseline, firstRequestBaseline] = await Promise.all([
+  const [service, serviceNoCache, serviceSharedLimit, replayBaseline, firstRequestBaseline] = await Promise.all([
     group.node({ name: 'service', entry: { service: 'src/server' }, env: serviceEnv, readyPath: '/health/ready', profile: true }),
     group.node({
       name: 'service-no-cache',
       entry: { service: 'src/server' },
       env: { ...serviceEnv, IDEMPOTENCY_LOCAL_CACHE_ENTRIES: '0' },
+      readyPath: '/health/ready',
+      profile: true
+    }),
+    group.node({
+      name: 'service-shared-limit',
+      entry: { service: 'src/server' },
+      env: { ...serviceEnv, RATE_LIMIT_SHARED: 'true' },
       readyPath: '/health/ready',
       profile: true
     }),
@@ -114,6 +127,7 @@ export async function startFixture (group: ProcessGroup, options: BenchOptions):
     emulator,
     service,
     serviceNoCache,
+    serviceSharedLimit,
     replayBaseline,
     firstRequestBaseline,
     serviceEnv: masked,

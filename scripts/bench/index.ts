@@ -11,6 +11,7 @@ import { redisVersion } from './redis-stats.js'
 import { checkGoals, machine, renderTable, updateDocs, writeResults, type Results } from './report.js'
 import type { ScenarioContext } from './rounds.js'
 import { duplicatesScenario, firstRequestScenario, replayScenario } from './scenarios.js'
+import { sharedLimitScenario } from './limit-scenario.js'
 import { memoryScenario, redisCostScenario, scaleScenario } from './store-scenarios.js'
 
 const scenarios: Record<ScenarioName, (ctx: ScenarioContext) => Promise<unknown>> = {
@@ -19,7 +20,8 @@ const scenarios: Record<ScenarioName, (ctx: ScenarioContext) => Promise<unknown>
   duplicates: duplicatesScenario,
   'redis-cost': redisCostScenario,
   memory: memoryScenario,
-  scale: scaleScenario
+  scale: scaleScenario,
+  'shared-limit': sharedLimitScenario
 }
 
 const log = (line: string): void => { process.stderr.write(`[bench] ${line}\n`) }
@@ -63,7 +65,7 @@ async function main (): Promise<void> {
         logLevel: options.logLevel,
         logSink: 'each process writes its log to a file',
         runner: options.runner === 'dist' ? 'node dist/src/server.js (npm run build)' : 'node --import tsx src/server.ts',
-        processes: 'load generator (autocannon, this process), service x2 (local cache on / off), baseline x2, emulator, redis-server: each its own process',
+        processes: 'load generator (autocannon, this process), service x3 (local cache on / off, shared rate limit), baseline x2, emulator, redis-server: each its own process',
         serviceEnv: fixture.serviceEnv
       },
       scenarios: done,

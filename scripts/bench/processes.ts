@@ -15,6 +15,8 @@ export interface ChildService {
   readonly name: string
   readonly pid: number
   readonly url: string
+  /** The service's private listener (/metrics, docs); undefined for other processes. */
+  readonly metricsUrl: string | undefined
   readonly logFile: string
   /** CPU time (user + system) the process has used so far, in ms; undefined where /proc is missing. */
   cpuMs (): number | undefined
@@ -114,7 +116,15 @@ export class ProcessGroup {
     const logFile = join(this.dir, `${spec.name}.log`)
     const fd = openSync(logFile, 'a')
     // A clean environment: nothing from the caller's shell (a REDIS_URL, NODE_OPTIONS) leaks into a measurement.
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...spec.env, [spec.portVariable ?? 'PORT']: String(port) }
+    // The service's private listener gets a free port too: several instances never share the fixed default.
+    const metricsPort = isService(spec) ? await freePort() : undefined
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
+      ...spec.env,
+      [spec.portVariable ?? 'PORT']: String(port)
+    }
     const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', fd, fd] })
     closeSync(fd)
     live.add(child)
@@ -130,6 +140,7 @@ export class ProcessGroup {
       name: spec.name,
       pid: child.pid ?? -1,
       url,
+      metricsUrl: metricsPort === undefined ? undefined : `http://127.0.0.1:${metricsPort}`,
       logFile,
       cpuMs: () => child.pid === undefined ? undefined : cpuMsOf(child.pid),
       exited: () => ended,
@@ -147,6 +158,10 @@ export class ProcessGroup {
     if (keepLogs) this.#log(`logs kept in ${this.dir}`)
     else rmSync(this.dir, { recursive: true, force: true })
   }
+}
+
+function isService (spec: NodeSpec): boolean {
+  return 'service' in spec.entry && spec.entry.service === 'src/server'
 }
 
 async function waitUntilReady (service: ChildService, child: ChildProcess, path: string, timeoutMs = 60_000): Promise<void> {

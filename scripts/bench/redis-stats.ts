@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { Redis } from 'ioredis'
 import { repoRoot } from './processes.js'
+import { riskScripts } from '../../src/risk/risk-rules.js'
 
 export type Counts = Record<string, number>
 
@@ -58,6 +59,8 @@ export function scriptNames (): Map<string, string> {
     }
   }
   walk(join(repoRoot, 'src'))
+  // The risk scripts are sent with shared functions in front of them, so their hash is not their file's.
+  for (const script of Object.values(riskScripts)) names.set(script.sha, script.name.replace(/^risk-/, 'risk/'))
   return names
 }
 

@@ -56,7 +56,7 @@ export function checkGoals (scenarios: Results['scenarios']): Goal[] {
       cost.replayNoCache.idempotencyRoundTripsPerRequest <= 1)
     add('first request: <= 3 round trips for the idempotency layer', cost.firstRequest.idempotencyRoundTripsPerRequest,
       cost.firstRequest.idempotencyRoundTripsPerRequest <= 3)
-    add('first request: create-order flow as designed (acquire, reserve, checkpoint, order, attach, complete = 6)',
+    add('first request: create-order flow as designed (acquire, risk, reserve, checkpoint, order, attach, reconcile index, complete = 8)',
       cost.firstRequestFlowRoundTrips, cost.firstRequestMatchesDesign)
   }
   if (memory !== undefined) {
@@ -136,7 +136,7 @@ export function renderTable (results: Results): string {
     })
     lines.push('Redis cost per request (MONITOR sample: round trips; INFO commandstats: all commands incl. inside scripts)',
       ...table(['case', 'round trips', 'idempotency RT', 'commands', 'sent'], rows),
-      `create-order flow as designed (acquire, reserve, checkpoint, order, attach, complete): ${String(cost.firstRequestMatchesDesign)}; ` +
+      `create-order flow as designed (acquire, risk, reserve, checkpoint, order, attach, reconcile index, complete): ${String(cost.firstRequestMatchesDesign)}; ` +
       'around it: the audit XADD (sent together with checkpoint, order and attach)', '')
   }
   if (s.memory !== undefined) {
@@ -151,6 +151,13 @@ export function renderTable (results: Results): string {
     ])
     lines.push('scale: latency with stored records in Redis', ...table(['stored', 'case', 'req/s', 'p50 ms', 'p99 ms', 'keys in Redis'], rows),
       `p50 growth: replay ${num(s.scale.replayP50Growth)}, first request ${num(s.scale.firstRequestP50Growth)}; p99 growth: replay ${num(s.scale.replayP99Growth)}, first request ${num(s.scale.firstRequestP99Growth)}`, '')
+  }
+  const limit = s['shared-limit']
+  if (limit !== undefined) {
+    lines.push('shared rate limit: replays with the limits counted in memory (default) and in Redis (RATE_LIMIT_SHARED=true)', ...table(targetHeader, [
+      targetRow('service (limits in memory)', limit.targets.local),
+      targetRow('service (limits in Redis)', limit.targets.shared)
+    ]), `ratio shared / local: ${fig(limit.ratio)}`, '')
   }
   lines.push('goals', ...table(['goal', 'value', 'met'], results.goals.map(g =>
     [g.goal, typeof g.value === 'number' ? num(g.value) : String(g.value), g.met === null ? 'n/a' : g.met ? 'yes' : 'NO']

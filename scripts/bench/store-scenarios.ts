@@ -24,10 +24,15 @@ export interface RedisCost {
   commandsByName: Counts
 }
 
-/** The create-order flow by design: acquire, reserve, checkpoint, order, attach, complete (one script each). */
+/**
+ * The create-order flow by design: acquire, the risk rules, reserve, then checkpoint, order, attach and the reconcile
+ * index together, complete (one script or command each).
+ */
 const firstRequestDesign: Counts = {
   'evalsha:idempotency/acquire': 1,
+  'evalsha:risk/admit-order': 1,
   'evalsha:catalog/reserve': 1,
+  zadd: 1,
   'evalsha:idempotency/checkpoint': 1,
   'evalsha:orders/create': 1,
   'evalsha:catalog/attach-order': 1,
