@@ -18,7 +18,9 @@ t.test('every money path as a Redis user limited to the listed commands', async 
     REDIS_URL: redis.url.replace('redis://', 'redis://payments:acl-test-password@'),
     API_KEYS: 'shop:shop-token',
     ADMIN_TOKEN: 'admin-token-for-tests',
-    RISK_SESSION_OPEN_RESERVATIONS: '5'
+    RISK_SESSION_OPEN_RESERVATIONS: '5',
+    // The shared limiter's scripts run as this user too.
+    RATE_LIMIT_SHARED: 'true'
   })
   const url = await listen(app)
   rzp.setWebhookUrl(`${url}/api/webhooks/razorpay`)
@@ -53,5 +55,6 @@ t.test('every money path as a Redis user limited to the listed commands', async 
   await eventually(async () => Number(await root.call('ZCARD', 'refunds:pending')) === 0 &&
     (await root.call('KEYS', 'refund:*') as string[]).length === 1)
 
+  t.ok((await root.call('KEYS', 'ratelimit:requests:*') as string[]).length > 0, 'the shared limiter counted in Redis')
   t.same(await root.call('ACL', 'LOG'), [], 'Redis refused no command')
 })
