@@ -258,7 +258,13 @@ const createBodies = badBodies(CreateOrderBodySchema, createValid, {
   quantity: fc.oneof(badIntegerText(1, 100), badStringJson(false)),
   amount: badIntegerText(100, 10_000_000_000),
   currency: fc.oneof(hostileText().map(s => JSON.stringify(s)), fc.constantFrom('"USD"', '"inr"', '"INR "', '"\\u0130NR"', 'null', '["INR"]')),
-  sessionId: fc.oneof(hostileText().map(s => JSON.stringify(s)), fc.constantFrom('""', '1', 'null', '{}', JSON.stringify('s'.repeat(129))))
+  sessionId: fc.oneof(hostileText().map(s => JSON.stringify(s)), fc.constantFrom('""', '1', 'null', '{}', JSON.stringify('s'.repeat(129)))),
+  customer: fc.oneof(
+    hostileText().map(s => JSON.stringify({ id: s })),
+    hostileText().map(s => JSON.stringify({ ip: s })),
+    fc.constantFrom('null', '"c1"', '[]', '{"id":""}', '{"ip":"256.0.0.1"}', '{"ip":"::1%eth0"}', '{"ip":"1.2.3.4 "}',
+      '{"ip":"' + '1:'.repeat(30) + '1"}', '{"email":"a@b.c"}', JSON.stringify({ id: 'c'.repeat(129) }))
+  )
 })
 
 const verifyValid: Array<[string, string]> = [['razorpay_order_id', '"order_abc"'], ['razorpay_payment_id', '"pay_abc"'], ['razorpay_signature', '"abc123"']]
