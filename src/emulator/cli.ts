@@ -1,5 +1,6 @@
-// `npm run emulator`: serves the Razorpay emulator standalone on 127.0.0.1, configured from the
-// environment, until SIGINT or SIGTERM.
+// `npm run emulator`: serves the Razorpay emulator standalone on 127.0.0.1 (RAZORPAY_EMULATOR_HOST=0.0.0.0 in a
+// container, so the service's container can reach it; its control surface still answers loopback only), configured
+// from the environment, until SIGINT or SIGTERM.
 import closeWithGrace from 'close-with-grace'
 import { EMULATOR_DEFAULTS } from './options.js'
 import { startEmulator } from './server.js'
@@ -16,7 +17,7 @@ function portFromEnv (raw: string | undefined): number {
 
 const env = process.env
 const emulator = await startEmulator({
-  host: '127.0.0.1',
+  host: env.RAZORPAY_EMULATOR_HOST || '127.0.0.1',
   port: portFromEnv(env.RAZORPAY_EMULATOR_PORT),
   keyId: env.RAZORPAY_KEY_ID || EMULATOR_DEFAULTS.keyId,
   keySecret: env.RAZORPAY_KEY_SECRET || EMULATOR_DEFAULTS.keySecret,
