@@ -17,7 +17,8 @@ export const benchClient = { id: 'bench', token: 'bench-token-000000000000000000
 export const benchVariant = { id: 'bench', price: 1499, currency: 'INR', stock: 100_000_000 }
 export const orderBody = JSON.stringify({ variantId: benchVariant.id, quantity: 1, amount: benchVariant.price })
 export const baselineBodyKey = 'bench:baseline:replay-body'
-const razorpay = { keyId: 'rzp_test_bench', keySecret: 'bench_key_secret', webhookSecret: 'bench_webhook_secret' }
+export const benchRazorpay = { keyId: 'rzp_test_bench', keySecret: 'bench_key_secret', webhookSecret: 'bench_webhook_secret' }
+const razorpay = benchRazorpay
 
 export const requestHeaders = {
   authorization: `Bearer ${benchClient.token}`,

@@ -10,6 +10,7 @@ import { profileFiles, summarizeProfile } from './profile.js'
 import { redisVersion } from './redis-stats.js'
 import { checkGoals, machine, renderTable, updateDocs, writeResults, type Results } from './report.js'
 import type { ScenarioContext } from './rounds.js'
+import { footprintScenario } from './footprint-scenario.js'
 import { duplicatesScenario, firstRequestScenario, replayScenario } from './scenarios.js'
 import { sharedLimitScenario } from './limit-scenario.js'
 import { memoryScenario, redisCostScenario, scaleScenario } from './store-scenarios.js'
@@ -21,7 +22,8 @@ const scenarios: Record<ScenarioName, (ctx: ScenarioContext) => Promise<unknown>
   'redis-cost': redisCostScenario,
   memory: memoryScenario,
   scale: scaleScenario,
-  'shared-limit': sharedLimitScenario
+  'shared-limit': sharedLimitScenario,
+  footprint: footprintScenario
 }
 
 const log = (line: string): void => { process.stderr.write(`[bench] ${line}\n`) }

@@ -2,7 +2,7 @@
 // variables, which win over the defaults; `--quick` is the tiny preset the smoke test uses.
 import { parseArgs } from 'node:util'
 
-export const scenarioNames = ['replay', 'first-request', 'duplicates', 'redis-cost', 'memory', 'scale', 'shared-limit'] as const
+export const scenarioNames = ['replay', 'first-request', 'duplicates', 'redis-cost', 'memory', 'footprint', 'scale', 'shared-limit'] as const
 export type ScenarioName = typeof scenarioNames[number]
 
 export interface BenchOptions {
