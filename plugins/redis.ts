@@ -1,5 +1,5 @@
-// The store: Redis through @fastify/redis (REDIS_URL, or a Cluster from REDIS_CLUSTER_NODES), or, when neither
-// is set, the embedded in-process store for one local development instance.
+// The store: Redis through @fastify/redis (REDIS_URL, a master found through REDIS_SENTINELS, or a Cluster from
+// REDIS_CLUSTER_NODES), or, when none is set, the embedded in-process store for one local development instance.
 import fastifyRedis from '@fastify/redis'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -24,8 +24,20 @@ const connectionOptions: RedisOptions = {
   retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000)
 }
 
+/** What a redis:// or rediss:// URL says besides where Redis is. */
+function urlOptions (url: string | undefined): RedisOptions {
+  if (url === undefined) return {}
+  const parsed = new URL(url)
+  return {
+    username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
+    password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined
+  }
+}
+
 async function storePlugin (fastify: FastifyInstance): Promise<void> {
-  const { REDIS_URL, REDIS_CLUSTER_NODES } = fastify.config
+  const { REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER, REDIS_CLUSTER_NODES } = fastify.config
   const client = REDIS_CLUSTER_NODES !== undefined
     ? new Cluster(parseClusterNodes(REDIS_CLUSTER_NODES), {
       enableOfflineQueue: false,
@@ -33,7 +45,11 @@ async function storePlugin (fastify: FastifyInstance): Promise<void> {
       clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
       redisOptions: connectionOptions
     })
-    : REDIS_URL !== undefined ? new Redis(REDIS_URL, connectionOptions) : undefined
+    : REDIS_SENTINELS !== undefined
+      // The Sentinels name the master (and, after a failover, the new one); REDIS_URL, if set, gives the data
+      // connection's credentials, database and TLS, and its host is ignored.
+      ? new Redis({ ...connectionOptions, ...urlOptions(REDIS_URL), sentinels: parseClusterNodes(REDIS_SENTINELS), name: REDIS_SENTINEL_MASTER })
+      : REDIS_URL !== undefined ? new Redis(REDIS_URL, connectionOptions) : undefined
   if (client !== undefined) {
     // @fastify/redis waits for the first connection; closing is ours, because QUIT fails while Redis is away
     // and a shutdown during an outage must still end cleanly.
@@ -47,7 +63,7 @@ async function storePlugin (fastify: FastifyInstance): Promise<void> {
     fastify.redis.on('error', (err: Error) => fastify.log.warn({ err }, 'redis connection error'))
     fastify.decorate('store', new RedisStore(fastify.redis))
   } else {
-    fastify.log.warn('REDIS_URL and REDIS_CLUSTER_NODES are unset: using the embedded in-process store. ' +
+    fastify.log.warn('REDIS_URL, REDIS_SENTINELS and REDIS_CLUSTER_NODES are unset: using the embedded in-process store. ' +
       'It keeps nothing across restarts and is safe for ONE local instance only; never use it in production.')
     // Loaded only here: a service on Redis never loads the Lua VM.
     const { EmbeddedStore } = await import('../src/store/embedded/embedded-store.js')

@@ -30,6 +30,11 @@ export const ConfigSchema = Type.Object({
     pattern: '^[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*$',
     description: 'comma-separated host:port seeds'
   })),
+  REDIS_SENTINELS: Type.Optional(Type.String({
+    pattern: '^[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*$',
+    description: 'comma-separated host:port of Redis Sentinels'
+  })),
+  REDIS_SENTINEL_MASTER: Type.String({ minLength: 1, maxLength: 128, default: 'mymaster', description: 'the master name the Sentinels monitor' }),
 
   RAZORPAY_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
   RAZORPAY_KEY_SECRET: Type.Optional(Type.String({ minLength: 1 })),

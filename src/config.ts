@@ -29,8 +29,8 @@ function describe (error: AjvError): string {
 /** Variables whose absence makes the service fall back to something only fit for development. */
 function missingForProduction (config: ConfigInput): string[] {
   const missing: string[] = []
-  if (config.REDIS_URL === undefined && config.REDIS_CLUSTER_NODES === undefined) {
-    missing.push('REDIS_URL or REDIS_CLUSTER_NODES')
+  if (!hasRedis(config)) {
+    missing.push('REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES')
   }
   if (config.RAZORPAY_KEY_ID === undefined) missing.push('RAZORPAY_KEY_ID')
   if (config.RAZORPAY_KEY_SECRET === undefined) missing.push('RAZORPAY_KEY_SECRET')
@@ -74,7 +74,7 @@ function checkListeners (config: ConfigInput): void {
   if (config.METRICS_PORT === config.PORT && config.PORT !== 0) {
     throw new ConfigError(`Invalid configuration: METRICS_PORT must differ from PORT (both ${config.PORT})`)
   }
-  if (config.RATE_LIMIT_SHARED && config.REDIS_URL === undefined && config.REDIS_CLUSTER_NODES === undefined) {
+  if (config.RATE_LIMIT_SHARED && !hasRedis(config)) {
     // The embedded store has no Redis to share a count through; a silent fall-back would promise a limit it cannot hold.
     throw new ConfigError('Invalid configuration: RATE_LIMIT_SHARED=true needs REDIS_URL or REDIS_CLUSTER_NODES')
   }
@@ -172,6 +172,12 @@ export function parseApiKeys (apiKeys: string | undefined): Map<string, string> 
   return clients
 }
 
+/** Whether a real Redis is configured (otherwise the embedded store runs). */
+export function hasRedis (config: Pick<Config, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES'>): boolean {
+  return config.REDIS_URL !== undefined || config.REDIS_SENTINELS !== undefined || config.REDIS_CLUSTER_NODES !== undefined
+}
+
+/** host:port lists: Cluster seeds and Sentinels. */
 export function parseClusterNodes (nodes: string): Array<{ host: string, port: number }> {
   return nodes.split(',').map(node => {
     const separator = node.lastIndexOf(':')

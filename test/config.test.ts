@@ -60,7 +60,7 @@ for (const [variable, env] of invalid) {
 t.test('production refuses every embedded default and names each missing variable', async t => {
   const err = configError({ NODE_ENV: 'production' })
   t.ok(err instanceof ConfigError)
-  for (const name of ['REDIS_URL or REDIS_CLUSTER_NODES', 'RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET',
+  for (const name of ['REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES', 'RAZORPAY_KEY_ID', 'RAZORPAY_KEY_SECRET',
     'RAZORPAY_WEBHOOK_SECRET', 'API_KEYS']) {
     t.match(err?.message, name)
   }

@@ -1,7 +1,7 @@
 // Starts throw-away redis-server processes on free loopback ports for the test suite.
 // Never touches a Redis it did not start (the one on 6379 belongs to someone else).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -129,4 +129,29 @@ export async function startRedisCluster (): Promise<RedisCluster> {
     nodes,
     async stop () { await Promise.all(servers.map(async s => await s.stop())) }
   }
+}
+
+export interface RedisSentinel {
+  readonly port: number
+  stop (): Promise<void>
+}
+
+/** Starts one Redis Sentinel monitoring the master on `masterPort` as `name` (quorum 1, quick failure detection). */
+export async function startRedisSentinel (masterPort: number, name = 'mymaster'): Promise<RedisSentinel> {
+  assertRedisInstalled()
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'redis-sentinel-'))
+  const config = join(dir, 'sentinel.conf')
+  // Sentinel rewrites its configuration file as it learns the topology, so it gets a file of its own.
+  writeFileSync(config, [
+    `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'logfile ""', 'loglevel warning',
+    `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+    `sentinel down-after-milliseconds ${name} 1000`,
+    `sentinel failover-timeout ${name} 5000`
+  ].join('\n') + '\n')
+  const child = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' })
+  child.unref()
+  cleanups.add(() => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }) })
+  await waitForPort(port)
+  return { port, stop: async () => await stopChild(child) }
 }
