@@ -1,5 +1,5 @@
 // Decorates `fastify.catalog` (variants, stock, reservations), `fastify.orders` and `fastify.orderEvents` (the
-// fulfilment stream), seeds the catalog at start and runs the reservation sweeper.
+// fulfilment stream), seeds the catalog at start and runs the reservation sweeper; counts stock changes and sweeps.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Catalog } from '../src/catalog/catalog.js'
@@ -24,7 +24,13 @@ export interface CatalogPluginOptions {
 
 async function catalogPlugin (fastify: FastifyInstance, options: CatalogPluginOptions): Promise<void> {
   const config = fastify.config
-  fastify.decorate('catalog', new Catalog(fastify.store))
+  const metrics = fastify.metrics
+  fastify.decorate('catalog', new Catalog(fastify.store, {
+    onStockEvent: (event) => {
+      if (event === 'late' || event === 'oversold') metrics.lateSales.inc({ outcome: event })
+      else metrics.reservations.inc({ outcome: event })
+    }
+  }))
   fastify.decorate('orders', new OrderStore(fastify.store))
   fastify.decorate('orderEvents', new OrderEvents(fastify.store))
 
@@ -33,14 +39,21 @@ async function catalogPlugin (fastify: FastifyInstance, options: CatalogPluginOp
 
   const log = fastify.log.child({ component: 'reservation-sweeper' })
   const deps = { catalog: fastify.catalog, orders: fastify.orders, events: fastify.orderEvents, audit: fastify.audit, log }
+  const intervalMs = options.sweepIntervalMs ?? Math.min(5000, Math.max(100, config.RESERVATION_TTL_SECONDS * 250))
+  // Instances take turns at the sweep: a lag measured here is shown for three intervals, and at least a minute so that
+  // a scrape every 15 to 60 s sees it, then dropped (another instance measures now).
+  const onLag = (seconds: number): void => metrics.sweeperLag.set(seconds, Math.max(3 * intervalMs, 60_000))
   const stop = startPeriodicJob({
     name: 'reservation-sweeper',
-    intervalMs: options.sweepIntervalMs ?? Math.min(5000, Math.max(100, config.RESERVATION_TTL_SECONDS * 250)),
+    intervalMs,
     store: fastify.store,
-    run: async (signal) => await sweepExpiredReservations(deps, signal),
+    run: async (signal) => {
+      await sweepExpiredReservations(deps, signal, onLag)
+      metrics.sweeperLastRun.set(Date.now() / 1000)
+    },
     onError: (err) => log.error({ err }, 'reservation sweep failed; retrying next interval')
   })
   fastify.addHook('onClose', async () => await stop())
 }
 
-export default fp(catalogPlugin, { name: 'catalog', dependencies: ['config', 'store', 'audit'] })
+export default fp(catalogPlugin, { name: 'catalog', dependencies: ['config', 'store', 'audit', 'metrics'] })

@@ -58,23 +58,34 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     metrics.idempotencyStoreFailures.inc({ route: request.routeOptions.url ?? '', reason })
   }
 
+  /** Requests whose lock loss was already counted: the renewal and the final store can both find the same loss. */
+  const lockLossCounted = new WeakSet<FastifyRequest>()
+
+  function lockLost (request: FastifyRequest): void {
+    if (lockLossCounted.has(request)) return
+    lockLossCounted.add(request)
+    failure(request, 'lock_lost')
+  }
+
   function executionEvents (request: FastifyRequest, key: string): ExecutionEvents {
     return {
       lockLost: () => {
         request.log.error({ key }, 'idempotency lock lost while the handler runs')
-        failure(request, 'lock_lost')
+        lockLost(request)
       },
       renewalFailed: (err) => request.log.warn({ err, key }, 'idempotency lock renewal failed; retrying'),
       checkpointAfterLockLoss: (name) => request.log.warn({ key, checkpoint: name }, 'idempotency lock lost before a checkpoint')
     }
   }
 
+  /** `outcome` is counted only for a real replay, so that a reused key is counted once (as key_reused). */
   function replay (request: FastifyRequest, reply: FastifyReply, response: StoredResponse,
-    fingerprint: string, waitedSeconds: number | undefined): FastifyReply {
+    fingerprint: string, waitedSeconds: number | undefined, outcome: 'replayed' | 'cached_replay'): FastifyReply {
     if (response.fingerprint !== fingerprint) {
       count(request, 'key_reused')
       throw new IdempotencyKeyReusedError()
     }
+    count(request, outcome)
     reply.code(response.statusCode).headers(response.headers).header('idempotent-replayed', 'true')
     if (waitedSeconds !== undefined) reply.header('preference-applied', `wait=${waitedSeconds}`)
     return reply.send(response.body)
@@ -118,10 +129,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     const waited = preferred === undefined ? undefined : waitSeconds
 
     const cached = cache.get(keys.record)
-    if (cached !== undefined) {
-      count(request, 'cached_replay')
-      return replay(request, reply, cached, fingerprint, waited)
-    }
+    if (cached !== undefined) return replay(request, reply, cached, fingerprint, waited, 'cached_replay')
 
     const token = randomUUID()
     const lease: Lease = {
@@ -134,9 +142,8 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     const result = await acquire(request, keys, lease, fingerprint, waitSeconds)
 
     if (result.state === 'completed') {
-      count(request, 'replayed')
       cache.set(keys.record, result.response, result.response.createdAt + result.response.ttlSeconds * 1000 - 1000)
-      return replay(request, reply, result.response, fingerprint, waited)
+      return replay(request, reply, result.response, fingerprint, waited, 'replayed')
     }
     if (result.state === 'bound-elsewhere') {
       // An earlier request with another body used this key and left work behind (a 5xx, a crash, a lost lock).
@@ -198,7 +205,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
         failure(request, 'lock_expired')
       } else {
         request.log.error({ key: execution.key, outcome }, 'idempotency lock lost: another request owns this key; its record is kept')
-        failure(request, 'lock_lost')
+        lockLost(request)
       }
     } catch (err) {
       // The handler ran: the response still goes out; the lock expires by itself.

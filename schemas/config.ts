@@ -1,5 +1,6 @@
 // The service's configuration: every environment variable of CONTRACT.md, validated at start.
 import Type, { type Static } from 'typebox'
+import { OperabilityConfigProperties } from './operability-config.js'
 import { RiskConfigProperties } from './risk-config.js'
 
 const Seconds = (defaultValue: number, description: string) =>
@@ -69,7 +70,8 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600 }),
   RATE_LIMIT_WINDOW_SECONDS: Seconds(60, 'rate-limit window'),
   RATE_LIMIT_SHARED: Type.Boolean({ default: false }),
-  ...RiskConfigProperties
+  ...RiskConfigProperties,
+  ...OperabilityConfigProperties
 })
 
 /** The variables as validated, before loadConfig resolves the defaults that depend on NODE_ENV. */

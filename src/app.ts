@@ -6,11 +6,13 @@ import catalogPlugin, { type CatalogPluginOptions } from '../plugins/catalog.js'
 import configPlugin from '../plugins/config.js'
 import errorHandlerPlugin from '../plugins/error-handler.js'
 import idempotencyPlugin from '../plugins/idempotency.js'
+import loadSheddingPlugin from '../plugins/load-shedding.js'
 import metricsPlugin from '../plugins/metrics.js'
 import openApiPlugin from '../plugins/openapi.js'
 import operationsListenerPlugin from '../plugins/operations-listener.js'
 import paymentsPlugin, { type PaymentsPluginOptions } from '../plugins/payments.js'
 import razorpayPlugin from '../plugins/razorpay.js'
+import redisChecksPlugin from '../plugins/redis-checks.js'
 import riskPlugin from '../plugins/risk.js'
 import rateLimitPlugin from '../plugins/rate-limit.js'
 import storePlugin from '../plugins/redis.js'
@@ -34,7 +36,10 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(metricsPlugin)
   // Hooks every route must get (headers, limits, authentication) come before any route, the docs' included.
   await fastify.register(securityHeadersPlugin)
+  // Before authentication and the rate limit: a shed request costs no Redis round trip.
+  await fastify.register(loadSheddingPlugin)
   await fastify.register(storePlugin)
+  await fastify.register(redisChecksPlugin)
   await fastify.register(razorpayPlugin)
   await fastify.register(rateLimitPlugin)
   await fastify.register(authPlugin)

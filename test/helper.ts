@@ -8,7 +8,10 @@ export interface TestContext {
   teardown (fn: () => unknown): void
 }
 
-export const testEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent' }
+// No idle Razorpay probe: tests count the emulator's requests (test/operability/razorpay-readiness.test.ts turns it on).
+// No idle Razorpay probe (it would land in tests' request counts), and no shedding on event-loop delay: a loaded CI
+// machine stalls every loop at once, and a 503 there says nothing about the code (test/operability tests shedding).
+export const testEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', RAZORPAY_PROBE_INTERVAL_SECONDS: '0', LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0' }
 
 export async function build (t: TestContext, env: Record<string, string | undefined> = {}): Promise<FastifyInstance> {
   const config = loadConfig({ ...testEnv, ...env })

@@ -53,6 +53,20 @@ export type SaleOutcome = 'committed' | 'late' | 'oversold'
 export interface SaleResult { outcome: SaleOutcome, first: boolean }
 export type SettleResult = { ended: true, orderId: string | undefined, quantity: number } | { ended: false }
 
+/**
+ * What happened to stock, told once per change after the script that made it (never from Lua, never for a repeat):
+ * a reservation made, sold, released or expired, or a payment for an order whose reservation had already ended.
+ */
+export type StockEvent = 'made' | 'sold' | 'released' | 'expired' | 'late' | 'oversold'
+
+export interface CatalogOptions {
+  now?: () => number
+  /** Told each StockEvent (the metrics count them). */
+  onStockEvent?: (event: StockEvent) => void
+}
+
+export interface DueReservation { reservationId: string, expiresAt: number }
+
 /** All keys of a variant share its {hash tag}. */
 export function variantKeys (variantId: string): { variant: string, reservations: string, expiries: string } {
   return {
@@ -69,10 +83,12 @@ function saleKey (variantId: string, reservationId: string): string {
 export class Catalog {
   readonly #store: Store
   readonly #now: () => number
+  readonly #onStockEvent: (event: StockEvent) => void
 
-  constructor (store: Store, now: () => number = Date.now) {
+  constructor (store: Store, options: CatalogOptions = {}) {
     this.#store = store
-    this.#now = now
+    this.#now = options.now ?? Date.now
+    this.#onStockEvent = options.onStockEvent ?? (() => {})
   }
 
   async getVariant (variantId: string): Promise<Variant | undefined> {
@@ -128,7 +144,10 @@ export class Catalog {
       input.reservationId, input.quantity, input.amount, input.currency, input.expiresAt, input.clientId
     ]) as StoreReply[]
     switch (reply[0]) {
-      case 'reserved': case 'existing': return { outcome: reply[0], expiresAt: Number(reply[1]) }
+      case 'reserved':
+        this.#onStockEvent('made')
+        return { outcome: 'reserved', expiresAt: Number(reply[1]) }
+      case 'existing': return { outcome: 'existing', expiresAt: Number(reply[1]) }
       case 'amount_mismatch': return { outcome: 'amount_mismatch', price: Number(reply[1]) }
       case 'currency_mismatch': return { outcome: 'currency_mismatch', currency: String(reply[1]) }
       case 'insufficient': return { outcome: 'insufficient', available: Number(reply[1]) }
@@ -147,6 +166,7 @@ export class Catalog {
       [reservationId, mode, this.#now()]) as StoreReply[]
     if (reply[0] === -1) throw new Error(`reservation ${reservationId} of ${variantId} is malformed; it was left as it is`)
     if (reply[0] !== 1) return { ended: false }
+    this.#onStockEvent(mode === 'release' ? 'released' : 'expired')
     const orderId = String(reply[1] ?? '')
     return { ended: true, orderId: orderId === '' ? undefined : orderId, quantity: Number(reply[2]) }
   }
@@ -156,7 +176,9 @@ export class Catalog {
     const keys = variantKeys(variantId)
     const reply = await this.#store.eval(scripts.sell, [keys.variant, keys.reservations, keys.expiries, saleKey(variantId, reservationId)],
       [reservationId, quantity, saleMarkerTtlSeconds]) as [SaleOutcome, number]
-    return { outcome: reply[0], first: reply[1] === 1 }
+    const first = reply[1] === 1
+    if (first) this.#onStockEvent(reply[0] === 'committed' ? 'sold' : reply[0])
+    return { outcome: reply[0], first }
   }
 
   /** Moves a due expiry entry that could not be settled to a later time, so it never blocks the sweep. */
@@ -170,9 +192,12 @@ export class Catalog {
     return value === null ? undefined : value.slice(value.lastIndexOf('|') + 1)
   }
 
-  /** Reservations of a variant whose time has passed, oldest first. */
-  async expiredReservations (variantId: string, limit: number): Promise<string[]> {
-    return await this.#store.command('zrangebyscore',
-      [variantKeys(variantId).expiries, '-inf', this.#now(), 'LIMIT', 0, limit]) as string[]
+  /** Reservations of a variant whose time has passed, oldest first, with their expiry (ms). */
+  async expiredReservations (variantId: string, limit: number): Promise<DueReservation[]> {
+    const flat = await this.#store.command('zrangebyscore',
+      [variantKeys(variantId).expiries, '-inf', this.#now(), 'WITHSCORES', 'LIMIT', 0, limit]) as string[]
+    const due: DueReservation[] = []
+    for (let i = 0; i < flat.length; i += 2) due.push({ reservationId: flat[i], expiresAt: Number(flat[i + 1]) })
+    return due
   }
 }

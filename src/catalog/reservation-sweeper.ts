@@ -30,18 +30,30 @@ async function expireReservation (deps: Commerce, variantId: string, reservation
   return true
 }
 
-/** One bounded sweep; returns how many reservations it expired. */
-export async function sweepExpiredReservations (deps: Commerce, signal?: AbortSignal): Promise<number> {
+/**
+ * One bounded sweep; returns how many reservations it expired. `onLag` is told, in seconds, how long past its expiry
+ * the oldest due reservation was when the sweep found it (0 when none was due): about the sweep interval while the
+ * sweeper keeps up, growing when it falls behind. Variants a tick had no budget left for are looked at (one read
+ * each) only then, so that a backlog is measured too.
+ */
+export async function sweepExpiredReservations (deps: Commerce, signal?: AbortSignal,
+  onLag?: (seconds: number) => void): Promise<number> {
   let expired = 0
   let budget = maxEntriesPerTick
+  let lagMs = 0
   const stopped = (): boolean => signal?.aborted === true
-  for (const variantId of await deps.catalog.listVariantIds()) {
+  const variantIds = await deps.catalog.listVariantIds()
+  let visited = 0
+  for (const variantId of variantIds) {
+    if (budget <= 0 || stopped()) break
+    visited++
     // Every entry read leaves the due range (settled, or postponed), so reading again makes progress; the budget
     // bounds the tick however large the backlog.
     while (budget > 0 && !stopped()) {
       const due = await deps.catalog.expiredReservations(variantId, Math.min(batchSize, budget))
       budget -= due.length
-      for (const reservationId of due) {
+      if (due.length > 0) lagMs = Math.max(lagMs, Date.now() - due[0].expiresAt)
+      for (const { reservationId } of due) {
         if (stopped()) break
         try {
           if (await expireReservation(deps, variantId, reservationId)) {
@@ -57,6 +69,13 @@ export async function sweepExpiredReservations (deps: Commerce, signal?: AbortSi
       }
       if (due.length < batchSize) break
     }
+  }
+  if (onLag !== undefined && !stopped()) {
+    for (const variantId of variantIds.slice(visited)) {
+      const [oldest] = await deps.catalog.expiredReservations(variantId, 1)
+      if (oldest !== undefined) lagMs = Math.max(lagMs, Date.now() - oldest.expiresAt)
+    }
+    onLag(Math.max(0, lagMs) / 1000)
   }
   return expired
 }

@@ -17,7 +17,14 @@ export interface GatewayOptions {
   webhookSecret: string
   apiUrl: string
   timeoutMs: number
+  /** Told the outcome and duration of every call (metrics, and the reachability readiness reports). */
+  onCall?: (call: GatewayCall) => void
 }
+
+/** How a call ended: an answer (ok, or a 4xx: Razorpay was reached) or a failure to reach it (5xx, network, timeout). */
+export type CallOutcome = 'ok' | 'client_error' | 'server_error' | 'network_error' | 'timeout'
+
+export interface GatewayCall { operation: string, outcome: CallOutcome, seconds: number }
 
 export interface CreateOrderInput {
   amount: number
@@ -50,6 +57,7 @@ export class RazorpayGateway {
   readonly #webhookSecret: string
   readonly #sdk: Razorpay
   readonly #http: AxiosLike
+  readonly #onCall: (call: GatewayCall) => void
   /** False when no webhook secret is configured: then no webhook can be verified, whatever its signature. */
   readonly webhooksEnabled: boolean
 
@@ -58,6 +66,7 @@ export class RazorpayGateway {
     this.#keySecret = options.keySecret
     this.#webhookSecret = options.webhookSecret
     this.webhooksEnabled = options.webhookSecret !== ''
+    this.#onCall = options.onCall ?? (() => {})
     this.#sdk = new Razorpay({ key_id: options.keyId, key_secret: options.keySecret })
     // The SDK hardcodes its base URL, has no timeout and honours HTTP_PROXY; its axios client is the way in.
     const http = (this.#sdk as unknown as { api: { rq: AxiosLike } }).api.rq
@@ -124,6 +133,11 @@ export class RazorpayGateway {
     })
   }
 
+  /** The cheapest authenticated call (one order of the list): does Razorpay answer this instance? */
+  async probe (): Promise<void> {
+    await this.#call('probe', async () => await this.#sdk.orders.all({ count: 1 }))
+  }
+
   /** Checkout's signature: hex HMAC-SHA256(key_secret, order_id + '|' + payment_id), compared in constant time. */
   isPaymentSignatureValid (orderId: string, paymentId: string, signature: string): boolean {
     return hmacMatches(this.#keySecret, `${orderId}|${paymentId}`, signature)
@@ -136,10 +150,18 @@ export class RazorpayGateway {
   }
 
   async #call<T> (operation: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now()
+    const told = (outcome: CallOutcome): void => this.#onCall({
+      operation: operation.replaceAll(' ', '_'), outcome, seconds: (performance.now() - started) / 1000
+    })
     try {
-      return await run()
+      const result = await run()
+      told('ok')
+      return result
     } catch (err) {
-      throw toProviderError(operation, err)
+      const error = toProviderError(operation, err)
+      told(callOutcome(error))
+      throw error
     }
   }
 }
@@ -170,6 +192,13 @@ export function toProviderError (operation: string, thrown: unknown): Error {
     : `${operation}: HTTP ${failure.statusCode}${failure.code !== undefined ? ` ${failure.code}` : ' (no JSON error body)'}`
   const error = timedOut ? new PaymentProviderTimeoutError() : new PaymentProviderError()
   return Object.assign(error, { provider: failure, summary, cause: thrown })
+}
+
+function callOutcome (error: Error): CallOutcome {
+  if (error instanceof PaymentProviderTimeoutError) return 'timeout'
+  const statusCode = providerFailureOf(error)?.statusCode ?? 0
+  if (statusCode === 0) return 'network_error'
+  return statusCode >= 500 ? 'server_error' : 'client_error'
 }
 
 export function providerFailureOf (err: unknown): ProviderFailure | undefined {
