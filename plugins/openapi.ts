@@ -7,13 +7,28 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../schemas/config.js'
+import { documentRoute, finishDocument } from '../src/openapi/document.js'
 import { docsHeaders } from './security-headers.js'
+
+declare module 'fastify' {
+  interface FastifySchema {
+    /**
+     * The error codes this route answers besides those its kind brings (authentication, idempotency, validation,
+     * the store): documented per status in the OpenAPI document (src/openapi/document.ts). Ignored by Fastify.
+     */
+    errorCodes?: readonly string[]
+  }
+}
 
 export const openApiInfo = {
   title: 'Payment service',
   version: '1.0.0',
   description: 'Creates Razorpay orders and completes payments exactly once. Every request that creates or changes ' +
-    'money carries an Idempotency-Key; repeats get the first answer back byte for byte with Idempotent-Replayed: true.'
+    'money carries an Idempotency-Key; repeats get the first answer back byte for byte with Idempotent-Replayed: true. ' +
+    'Errors are `{ statusCode, code, error, message }`: the Error schema lists every code, and each operation the ' +
+    'codes it can answer (also as `x-error-codes`).',
+  // The package is private (package.json "private": true, no license): no rights are granted by this document.
+  license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' }
 }
 
 async function openApiPlugin (fastify: FastifyInstance): Promise<void> {
@@ -21,36 +36,34 @@ async function openApiPlugin (fastify: FastifyInstance): Promise<void> {
     openapi: {
       openapi: '3.1.0',
       info: openApiInfo,
-      servers: [{ url: 'http://localhost:4000', description: 'local development' }],
+      // Relative: the document is served by the service it describes (locally http://localhost:4000).
+      servers: [{ url: '/', description: 'The service that serves this document' }],
+      security: [{ bearer: [] }],
       tags: [
         { name: 'checkout', description: 'Order creation and payment (idempotent)' },
-        { name: 'orders', description: 'Order state' },
+        { name: 'orders', description: 'Order state and cancellation' },
         { name: 'webhooks', description: 'Signed Razorpay events' },
-        { name: 'admin', description: 'Catalog administration (ADMIN_TOKEN)' },
+        { name: 'admin', description: 'Catalog, risk lists and idempotency inspection (ADMIN_TOKEN)' },
         { name: 'health', description: 'Liveness and readiness' }
       ],
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'A token of API_KEYS (clients) or ADMIN_TOKEN (admin routes)' }
-        }
-      }
-    },
-    // Adds the headers and security every idempotent or authenticated route shares, from the route's own config.
-    transform: ({ schema, url, route }) => {
-      const config = route.config as { auth?: string, idempotency?: unknown } | undefined
-      const transformed: Record<string, unknown> = { ...schema }
-      if (config?.auth !== 'public') transformed.security = [{ bearer: [] }]
-      if (config?.idempotency !== undefined && config.idempotency !== false) {
-        transformed.headers = {
-          type: 'object',
-          properties: {
-            'idempotency-key': { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', description: 'Unique per operation; repeats replay the first answer' },
-            prefer: { type: 'string', description: 'RFC 7240 `wait=N`: wait up to N seconds for a running duplicate instead of 409' }
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A token of API_KEYS (client routes) or ADMIN_TOKEN (admin routes)'
+          },
+          razorpaySignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Razorpay-Signature',
+            description: 'HMAC-SHA256 of the raw body with RAZORPAY_WEBHOOK_SECRET, as Razorpay sends it'
           }
         }
       }
-      return { schema: transformed, url }
-    }
+    },
+    transform: documentRoute,
+    transformObject: finishDocument
   })
   if (!docsOnMainPort(fastify.config)) return
   // @fastify/swagger stays at the root, where it sees every route; the UI's routes cannot take a config of their own,

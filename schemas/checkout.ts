@@ -18,7 +18,12 @@ export const CreateOrderBodySchema = Type.Object({
   currency: Type.Optional(CurrencySchema),
   sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' })),
   customer: Type.Optional(EndCustomerSchema)
-}, { additionalProperties: false, $id: 'CreateOrderBody' })
+}, {
+  additionalProperties: false,
+  $id: 'CreateOrderBody',
+  description: 'What to buy and the amount the caller expects to pay: amount must equal the catalog price x quantity',
+  examples: [{ variantId: 'test', quantity: 2, amount: 2998, currency: 'INR', sessionId: 'sess_4f2a9c' }]
+})
 export type CreateOrderBody = Static<typeof CreateOrderBodySchema>
 
 export const CreateOrderResponseSchema = Type.Object({
@@ -30,6 +35,20 @@ export const CreateOrderResponseSchema = Type.Object({
   receipt: Type.String(),
   status: Type.Literal('created'),
   sessionId: Type.Optional(Type.String()),
-  reservationExpiresAt: Type.String({ format: 'date-time' })
-}, { $id: 'CreateOrderResponse' })
+  reservationExpiresAt: Type.String({ format: 'date-time', description: 'the reserved stock returns to the catalog then, unless paid' })
+}, {
+  $id: 'CreateOrderResponse',
+  description: 'The order created: open Razorpay Checkout with keyId and razorpayOrderId. A replay returns the same bytes.',
+  examples: [{
+    orderId: 'order_Q1w2E3r4T5y6U7',
+    razorpayOrderId: 'order_Q1w2E3r4T5y6U7',
+    keyId: 'rzp_test_emulator',
+    amount: 2998,
+    currency: 'INR',
+    receipt: 'rcpt_6f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    status: 'created',
+    sessionId: 'sess_4f2a9c',
+    reservationExpiresAt: '2026-01-15T10:45:00.000Z'
+  }]
+})
 export type CreateOrderResponse = Static<typeof CreateOrderResponseSchema>

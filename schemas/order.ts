@@ -21,7 +21,7 @@ export const OrderSchema = Type.Object({
   paymentId: Type.Optional(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' })
-}, { $id: 'Order' })
+}, { $id: 'Order', description: 'An order, as the client that created it reads it' })
 export type Order = Static<typeof OrderSchema>
 
 export const OrderParamsSchema = Type.Object({

@@ -29,8 +29,9 @@ export const ListEntrySchema = Type.Object({
   list: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
   reason: Type.String(),
   at: Type.String({ format: 'date-time' })
-}, { $id: 'RiskListEntry' })
+}, { $id: 'RiskListEntry', description: 'One allow or deny entry' })
 
-export const ListEntriesSchema = Type.Object({ clientId: Type.String(), entries: Type.Array(ListEntrySchema) })
+export const ListEntriesSchema = Type.Object({ clientId: Type.String(), entries: Type.Array(ListEntrySchema) },
+  { description: "A client's allow and deny entries" })
 export const ListClientParamsSchema = Type.Object({ clientId: ClientIdSchema })
-export const RemovedSchema = Type.Object({ removed: Type.Boolean() })
+export const RemovedSchema = Type.Object({ removed: Type.Boolean() }, { description: 'false when there was no such entry' })

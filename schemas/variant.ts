@@ -20,7 +20,7 @@ export const VariantSchema = Type.Object({
   reserved: Type.Integer(),
   sold: Type.Integer(),
   oversold: Type.Optional(Type.Integer({ description: 'units paid for after their reservation ended with no stock left' }))
-}, { $id: 'Variant' })
+}, { $id: 'Variant', description: 'A variant with its price and stock counters (available + reserved + sold = stock)' })
 
 export const CatalogFileSchema = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }), PutVariantBodySchema)
 export type CatalogFile = Static<typeof CatalogFileSchema>

@@ -24,6 +24,7 @@ export default async function adminRiskRoutes (app: FastifyInstance): Promise<vo
     config: { auth: 'admin' },
     schema: {
       tags: ['admin'],
+      operationId: 'putRiskListEntry',
       summary: 'Put a client, session or customer on the allow or deny list (replacing its entry on the other)',
       body: PutListEntryBodySchema,
       response: { 200: ListEntrySchema, ...ErrorResponses }
@@ -39,6 +40,7 @@ export default async function adminRiskRoutes (app: FastifyInstance): Promise<vo
     config: { auth: 'admin' },
     schema: {
       tags: ['admin'],
+      operationId: 'removeRiskListEntry',
       summary: 'Take a client, session or customer off the allow or deny list',
       body: RemoveListEntryBodySchema,
       response: { 200: RemovedSchema, ...ErrorResponses }
@@ -54,6 +56,7 @@ export default async function adminRiskRoutes (app: FastifyInstance): Promise<vo
     config: { auth: 'admin' },
     schema: {
       tags: ['admin'],
+      operationId: 'getRiskListEntries',
       summary: "A client's allow and deny entries",
       params: ListClientParamsSchema,
       response: { 200: ListEntriesSchema, ...ErrorResponses }

@@ -6,6 +6,7 @@ import createError from '@fastify/error'
 import { ErrorResponses } from '../../schemas/common.js'
 import { PutVariantBodySchema, VariantParamsSchema, VariantSchema } from '../../schemas/variant.js'
 import { VariantNotFoundError } from '../errors.js'
+import adminIdempotencyRoutes from './admin-idempotency.js'
 import adminRiskRoutes from './admin-risk.js'
 
 const StockBelowCommittedError = createError('STOCK_BELOW_COMMITTED',
@@ -14,12 +15,15 @@ const StockBelowCommittedError = createError('STOCK_BELOW_COMMITTED',
 export default async function adminRoutes (app: FastifyInstance): Promise<void> {
   const fastify = app.withTypeProvider<TypeBoxTypeProvider>()
   await fastify.register(adminRiskRoutes)
+  await fastify.register(adminIdempotencyRoutes)
 
   fastify.put('/api/admin/variants/:variantId', {
     config: { auth: 'admin' },
     schema: {
       tags: ['admin'],
+      operationId: 'putVariant',
       summary: "Set a variant's price, currency and total stock (available + reserved + sold)",
+      errorCodes: ['STOCK_BELOW_COMMITTED'],
       params: VariantParamsSchema,
       body: PutVariantBodySchema,
       response: { 200: VariantSchema, ...ErrorResponses }
@@ -37,7 +41,9 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     config: { auth: 'admin' },
     schema: {
       tags: ['admin'],
+      operationId: 'getVariant',
       summary: 'Read a variant with its available, reserved and sold counts',
+      errorCodes: ['VARIANT_NOT_FOUND'],
       params: VariantParamsSchema,
       response: { 200: VariantSchema, ...ErrorResponses }
     }

@@ -26,7 +26,13 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     config: { auth: 'client', idempotency: true },
     schema: {
       tags: ['checkout'],
+      operationId: 'createOrder',
       summary: 'Create a Razorpay order for a catalog variant, reserving its stock',
+      description: 'Checks the amount against the catalog price x quantity, reserves the stock for ' +
+        'RESERVATION_TTL_SECONDS and creates the Razorpay order (its notes carry the Idempotency-Key). Exactly once ' +
+        'per Idempotency-Key, also across a crash: a retry returns the same order.',
+      errorCodes: ['VARIANT_NOT_FOUND', 'AMOUNT_MISMATCH', 'INSUFFICIENT_STOCK', 'RISK_REJECTED', 'PAYMENT_PROVIDER_ERROR',
+        'PAYMENT_PROVIDER_TIMEOUT', 'ORDER_RECOVERY_CONFLICT'],
       body: CreateOrderBodySchema,
       response: {
         201: CreateOrderResponseSchema,
@@ -45,7 +51,13 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     config: { auth: 'client', idempotency: true },
     schema: {
       tags: ['checkout'],
+      operationId: 'verifyPayment',
       summary: "Verify Checkout's signature, confirm the payment with Razorpay (capturing an authorized one), mark the order paid",
+      description: 'Takes what Razorpay Checkout hands the browser. The signature is checked against the order the ' +
+        'service stored; the payment must be captured (an authorized one is captured here) with the order\'s amount ' +
+        'and currency. A payment for an order whose reservation ended with no stock left is refunded (422 INSUFFICIENT_STOCK).',
+      errorCodes: ['ORDER_NOT_FOUND', 'RISK_REJECTED', 'PAYMENT_SIGNATURE_INVALID', 'PAYMENT_NOT_CAPTURED', 'PAYMENT_MISMATCH',
+        'INSUFFICIENT_STOCK', 'PAYMENT_PROVIDER_ERROR', 'PAYMENT_PROVIDER_TIMEOUT'],
       body: VerifyPaymentBodySchema,
       response: { 200: OrderSchema, ...ErrorResponses }
     }

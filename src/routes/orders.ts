@@ -37,7 +37,10 @@ export default async function orderRoutes (app: FastifyInstance): Promise<void> 
     config: { auth: 'client' },
     schema: {
       tags: ['orders'],
+      operationId: 'getOrder',
       summary: "Read an order's state",
+      description: 'Only the client that created the order can read it; any other gets 404, so order ids cannot be probed.',
+      errorCodes: ['ORDER_NOT_FOUND'],
       params: OrderParamsSchema,
       response: { 200: OrderSchema, ...ErrorResponses }
     }
@@ -47,7 +50,11 @@ export default async function orderRoutes (app: FastifyInstance): Promise<void> 
     config: { auth: 'client', idempotency: true },
     schema: {
       tags: ['orders'],
+      operationId: 'cancelOrder',
       summary: 'Cancel an unpaid order and return its reserved stock; an order Razorpay reports paid answers 409 ORDER_NOT_CANCELLABLE',
+      description: 'Razorpay is asked first: a payment it already captured (or authorized) pays the order instead and ' +
+        'the cancel answers 409. Cancelling a cancelled or expired order again changes nothing.',
+      errorCodes: ['ORDER_NOT_FOUND', 'ORDER_NOT_CANCELLABLE', 'PAYMENT_PROVIDER_ERROR', 'PAYMENT_PROVIDER_TIMEOUT'],
       params: OrderParamsSchema,
       response: { 200: OrderSchema, ...ErrorResponses }
     }

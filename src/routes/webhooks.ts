@@ -26,7 +26,13 @@ export default async function webhookRoutes (fastify: FastifyInstance): Promise<
     config: { auth: 'public' },
     schema: {
       tags: ['webhooks'],
+      operationId: 'receiveRazorpayWebhook',
       summary: 'Razorpay webhooks: payments, refunds and disputes (X-Razorpay-Signature)',
+      description: 'Each event is applied once: duplicates (same x-razorpay-event-id) are acknowledged with ' +
+        '`duplicate`. A 5xx makes Razorpay redeliver.',
+      security: [{ razorpaySignature: [] }],
+      errorCodes: ['WEBHOOK_SIGNATURE_INVALID', 'WEBHOOK_PAYLOAD_INVALID', 'WEBHOOKS_NOT_CONFIGURED', 'STORE_UNAVAILABLE',
+        'PAYMENT_PROVIDER_ERROR', 'PAYMENT_PROVIDER_TIMEOUT'],
       response: { 200: WebhookResultSchema, ...ErrorResponses }
     }
   }, async (request) => {
