@@ -81,7 +81,7 @@ export async function footprintScenario (ctx: ScenarioContext): Promise<Footprin
   const { fixture, options, log } = ctx
   await resetStore(fixture)
   await payOrder(fixture, -1) // scripts loaded, streams and per-client keys created: the sample sees the steady state
-  const orders = options.quick ? 100 : 2000
+  const orders = options.quick ? 20 : 2000
   const beforeFamilies = await bytesByFamily(fixture)
   const before = await usedMemory(fixture.redis)
   const auditBefore = await fixture.redis.xlen('audit:payments')
