@@ -1,6 +1,6 @@
 // Builds the app for a test: configuration from an env-like object, ready() awaited, closed in teardown.
 import type { FastifyInstance } from 'fastify'
-import { loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig } from '../src/config.js'
 import { buildApp } from '../src/build-app.js'
 import { startRedisServer, type RedisServer } from './support/redis-server.js'
 
@@ -26,4 +26,14 @@ export async function redisServer (t: TestContext): Promise<RedisServer> {
   const server = await startRedisServer()
   t.teardown(async () => await server.stop())
   return server
+}
+
+/** The ConfigError this environment stops the start with, or undefined when it starts. */
+export function configRefusal (env: Record<string, string>): ConfigError | undefined {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
 }

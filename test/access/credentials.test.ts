@@ -3,8 +3,7 @@
 // which address that is.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { ConfigError, loadConfig } from '../../src/config.js'
-import { build } from '../helper.js'
+import { build, configRefusal } from '../helper.js'
 
 const tokenA = 'shop-token-a-0123456789abcdef0123456789'
 const tokenB = 'shop-token-b-0123456789abcdef0123456789'
@@ -19,15 +18,6 @@ const production = {
   RAZORPAY_WEBHOOK_SECRET: 'whsec'
 }
 
-function refusal (env: Record<string, string>): ConfigError | undefined {
-  try {
-    loadConfig(env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err
-    throw err
-  }
-}
-
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 
 async function orderLookup (app: FastifyInstance, headers: Record<string, string>): Promise<{ status: number, code: string, retryAfter: unknown }> {
@@ -36,25 +26,25 @@ async function orderLookup (app: FastifyInstance, headers: Record<string, string
 }
 
 t.test('production refuses a token shorter than 32 characters, naming the variable and the client, never the token', async t => {
-  const shortClient = refusal({ ...production, API_KEYS: `shop:${tokenA},billing:short-billing-token` })
+  const shortClient = configRefusal({ ...production, API_KEYS: `shop:${tokenA},billing:short-billing-token` })
   t.ok(shortClient, 'refused')
   t.match(shortClient?.message, /API_KEYS/)
   t.match(shortClient?.message, /"billing"/)
   t.notMatch(shortClient?.message, 'short-billing-token')
 
-  const shortAdmin = refusal({ ...production, API_KEYS: `shop:${tokenA}`, ADMIN_TOKEN: `${adminOld},short-admin-token` })
+  const shortAdmin = configRefusal({ ...production, API_KEYS: `shop:${tokenA}`, ADMIN_TOKEN: `${adminOld},short-admin-token` })
   t.ok(shortAdmin, 'refused')
   t.match(shortAdmin?.message, /ADMIN_TOKEN/)
   t.notMatch(shortAdmin?.message, 'short-admin-token')
 
-  t.equal(refusal({ ...production, API_KEYS: `shop:${tokenA},shop:${tokenB}`, ADMIN_TOKEN: `${adminOld},${adminNew}` }), undefined,
+  t.equal(configRefusal({ ...production, API_KEYS: `shop:${tokenA},shop:${tokenB}`, ADMIN_TOKEN: `${adminOld},${adminNew}` }), undefined,
     'tokens of 32 characters and more start')
-  t.equal(refusal({ API_KEYS: 'shop:short', ADMIN_TOKEN: 'short' }), undefined, 'outside production short tokens are allowed')
+  t.equal(configRefusal({ API_KEYS: 'shop:short', ADMIN_TOKEN: 'short' }), undefined, 'outside production short tokens are allowed')
 })
 
 t.test('ADMIN_TOKEN holds at most two tokens', async t => {
-  t.match(refusal({ ADMIN_TOKEN: 'one,two,three' })?.message, /ADMIN_TOKEN must be one token, or two/)
-  t.ok(refusal({ ADMIN_TOKEN: 'one,' }), 'an empty second token is refused')
+  t.match(configRefusal({ ADMIN_TOKEN: 'one,two,three' })?.message, /ADMIN_TOKEN must be one token, or two/)
+  t.ok(configRefusal({ ADMIN_TOKEN: 'one,' }), 'an empty second token is refused')
 })
 
 t.test('a client holding two tokens during a rotation is the same client with either', async t => {
@@ -138,7 +128,7 @@ t.test('without TRUST_PROXY the socket address is the one limited, whatever X-Fo
 
 t.test('TRUST_PROXY: an invalid address or range stops the start', async t => {
   for (const value of ['10.0.0.0/99', '10.0.0.256', 'proxy.internal', 'yes']) {
-    t.match(refusal({ TRUST_PROXY: value })?.message, /TRUST_PROXY/, value)
+    t.match(configRefusal({ TRUST_PROXY: value })?.message, /TRUST_PROXY/, value)
   }
-  t.equal(refusal({ TRUST_PROXY: 'loopback,10.1.2.3,fd00::/8' }), undefined, 'names, addresses and IPv6 ranges')
+  t.equal(configRefusal({ TRUST_PROXY: 'loopback,10.1.2.3,fd00::/8' }), undefined, 'names, addresses and IPv6 ranges')
 })
