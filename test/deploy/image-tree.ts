@@ -2,10 +2,10 @@
 // COPY steps copy from the repository (minus .dockerignore) and its RUN steps run, with two substitutions that keep
 // the result the same: `npm ci` links the repository's node_modules (same lockfile) instead of installing again, and
 // `npm prune --omit=dev` becomes `npm ci --omit=dev` in the runtime tree (pruning would act on the linked tree).
-import { spawn } from 'node:child_process'
 import { cpSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { copySteps, dockerIgnore, repoRoot, runCommands, type Stage } from './dockerfile-model.js'
+import { runToEnd } from './processes.js'
 
 export interface ImageTree {
   /** The runtime stage's WORKDIR: what `CMD` runs in. */
@@ -20,14 +20,7 @@ async function npm (args: string[], cwd: string): Promise<void> {
     throw new Error(`refusing npm ${args.join(' ')} in ${cwd}: its node_modules is the repository's`)
   }
   // env -u: tap's process-info hook would put its loader into npm's NODE_OPTIONS (and tsc's, and the scripts').
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', 'npm', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
-  const code = await new Promise<number | null>(resolve => {
-    child.once('exit', resolve)
-    child.once('error', err => { output += err.message; resolve(null) })
-  })
+  const { code, output } = await runToEnd('env', ['-u', 'NODE_OPTIONS', 'npm', ...args], cwd)
   if (code !== 0) throw new Error(`npm ${args.join(' ')} failed (${String(code)}):\n${output}`)
 }
 

@@ -94,6 +94,11 @@ export function emulatorUrlIn (output: string): string | undefined {
 /** Runs a healthcheck-style command; resolves with its exit code and output. */
 export async function runCommand (argv: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null, output: string }> {
   const [command, args] = exactly(env, argv)
+  return await runToEnd(command, args, cwd)
+}
+
+/** Spawns a command and resolves with its exit code (null when it could not start) and its output, once it ends. */
+export async function runToEnd (command: string, args: string[], cwd: string): Promise<{ code: number | null, output: string }> {
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString() })
