@@ -173,6 +173,14 @@ export function recordKey (key: string): string {
 export interface Seed { key: string, body: string, record: string }
 
 /** One real first request whose answer the replay runs repeat; the replay baseline gets a body of its size. */
+/** Fails the run unless `service` (another instance than the one that made the seed) replays it byte for byte. */
+export async function expectReplayOf (seed: Seed, service: ChildService): Promise<void> {
+  const check = await createOrder(service, seed.key)
+  if (check.headers['idempotent-replayed'] !== 'true' || check.body !== seed.body) {
+    throw new Error(`${service.name} did not replay the seed: ${check.status} ${check.body}`)
+  }
+}
+
 export async function seedReplay (fixture: Fixture, key: string): Promise<Seed> {
   const answer = await createOrder(fixture.service, key)
   if (answer.status !== 201) throw new Error(`seed create-order answered ${answer.status}: ${answer.body}`)

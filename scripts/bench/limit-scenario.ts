@@ -1,6 +1,6 @@
 // The cost of RATE_LIMIT_SHARED=true: replays (the cheapest request, so the limiter's share shows most) against the
 // default instance, whose limits are counted in memory, and against one counting them in Redis, in the same rounds.
-import { createOrder, orderBody, requestHeaders, resetStore, seedReplay } from './fixture.js'
+import { expectReplayOf, orderBody, requestHeaders, resetStore, seedReplay } from './fixture.js'
 import type { Target } from './load.js'
 import { alternate, ratio, summarize, type ScenarioContext, type TargetSummary } from './rounds.js'
 import type { Figure } from './stats.js'
@@ -16,10 +16,7 @@ export async function sharedLimitScenario (ctx: ScenarioContext): Promise<Shared
   const { fixture } = ctx
   await resetStore(fixture)
   const seed = await seedReplay(fixture, 'shared-limit-seed')
-  const check = await createOrder(fixture.serviceSharedLimit, seed.key)
-  if (check.headers['idempotent-replayed'] !== 'true' || check.body !== seed.body) {
-    throw new Error(`the shared-limit instance did not replay the seed: ${check.status} ${check.body}`)
-  }
+  await expectReplayOf(seed, fixture.serviceSharedLimit)
   const headers = { ...requestHeaders, 'idempotency-key': seed.key }
   const targets: Target[] = [
     { name: 'local', process: fixture.service, headers, body: orderBody },

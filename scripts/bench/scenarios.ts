@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
 import {
-  createOrder, orderBody, ordersCreated, requestHeaders, resetStore, seedReplay
+  expectReplayOf, orderBody, ordersCreated, requestHeaders, resetStore, seedReplay
 } from './fixture.js'
 import { createOrderPath, type Target } from './load.js'
 import { alternate, ratio, summarize, type ScenarioContext, type TargetSummary } from './rounds.js'
@@ -24,10 +24,7 @@ export async function replayScenario (ctx: ScenarioContext): Promise<ReplayResul
   const { fixture } = ctx
   await resetStore(fixture)
   const seed = await seedReplay(fixture, 'replay-seed')
-  const check = await createOrder(fixture.serviceNoCache, seed.key)
-  if (check.headers['idempotent-replayed'] !== 'true' || check.body !== seed.body) {
-    throw new Error(`the second service instance did not replay the seed: ${check.status} ${check.body}`)
-  }
+  await expectReplayOf(seed, fixture.serviceNoCache)
   const headers = { ...requestHeaders, 'idempotency-key': seed.key }
   const targets: Target[] = [
     { name: 'service', process: fixture.service, headers, body: orderBody },
