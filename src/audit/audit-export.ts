@@ -2,7 +2,7 @@
 // one JSON line each, then the new cursor saved. A crash between the two exports a batch again (at least once; each
 // line carries its stream id, so readers drop repeats), never skips one. Entries trimmed before they were exported
 // are reported, so a gap in the trail is known rather than silent.
-import { appendFile, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { open, readFile, rename, writeFile } from 'node:fs/promises'
 import type { Store } from '../store/store.js'
 import { auditStream } from './audit-log.js'
 
@@ -49,9 +49,13 @@ function pairs (fields: string[]): Record<string, string> {
 }
 
 async function appendDurably (file: string, text: string): Promise<void> {
-  await appendFile(file, text)
-  const handle = await open(file, 'r')
-  try { await handle.sync() } finally { await handle.close() }
+  const handle = await open(file, 'a')
+  try {
+    await handle.appendFile(text)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
 }
 
 async function saveCursor (file: string, cursor: string): Promise<void> {
