@@ -1,15 +1,15 @@
 // A typed client of the payment service that retries safely: every attempt of one operation carries the same
 // Idempotency-Key, so a retry can never create a second order; only 409 (in progress), 5xx and network failures
-// are retried, with backoff and Retry-After honoured.
-import { randomUUID } from 'node:crypto'
-import { Agent, fetch as undiciFetch } from 'undici'
+// are retried, with backoff and Retry-After honoured. It runs in Node and in browsers alike: it uses only the
+// platform's fetch, crypto and AbortSignal, so the demo page loads this very module.
 import type { CreateOrderBody, CreateOrderResponse } from '../schemas/checkout.js'
 import type { Order } from '../schemas/order.js'
 import type { VerifyPaymentBody } from '../schemas/payment.js'
-import { MemoryKeyStore, type KeyStore } from './key-store.js'
+import type { CatalogVariant } from '../schemas/variant.js'
+import { MemoryKeyStore, SessionStorageKeyStore, type KeyStore, type WebStorage } from './key-store.js'
 
-export { MemoryKeyStore, type KeyStore }
-export type { CreateOrderBody, CreateOrderResponse, Order, VerifyPaymentBody }
+export { MemoryKeyStore, SessionStorageKeyStore, type KeyStore, type WebStorage }
+export type { CatalogVariant, CreateOrderBody, CreateOrderResponse, Order, VerifyPaymentBody }
 
 type Fetch = (url: string, init: { method: string, headers: Record<string, string>, body?: string, signal: AbortSignal }) =>
 Promise<{ status: number, headers: { get (name: string): string | null }, text (): Promise<string> }>
@@ -22,6 +22,7 @@ export interface PaymentClientOptions {
   maxAttempts?: number
   /** Where operation ids keep their idempotency keys (default: in memory); make it durable to survive restarts. */
   keyStore?: KeyStore
+  /** Defaults to the platform's fetch (Node's built-in undici, or the browser's). */
   fetch?: Fetch
 }
 
@@ -46,8 +47,8 @@ export class PaymentClient {
   readonly #timeoutMs: number
   readonly #maxAttempts: number
   readonly #keyStore: KeyStore
-  readonly #agent: Agent | undefined
   readonly #fetch: Fetch
+  #closed = false
 
   constructor (options: PaymentClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '')
@@ -55,13 +56,8 @@ export class PaymentClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5)
     this.#keyStore = options.keyStore ?? new MemoryKeyStore()
-    if (options.fetch !== undefined) {
-      this.#fetch = options.fetch
-    } else {
-      const agent = new Agent({ keepAliveTimeout: 30_000 })
-      this.#agent = agent
-      this.#fetch = async (url, init) => await undiciFetch(url, { ...init, dispatcher: agent })
-    }
+    // Called through globalThis: a browser's fetch detached from window throws "Illegal invocation".
+    this.#fetch = options.fetch ?? (async (url, init) => await globalThis.fetch(url, init))
   }
 
   /** With an `operationId`, retries of the same operation (even after a restart, with a durable key store) reuse its key. */
@@ -70,22 +66,27 @@ export class PaymentClient {
     if (key === undefined && options.operationId !== undefined) {
       key = await this.#keyStore.get(options.operationId)
       if (key === undefined) {
-        key = randomUUID()
+        key = newIdempotencyKey()
         await this.#keyStore.set(options.operationId, key)
       }
     }
-    const created = await this.#call<CreateOrderResponse>('POST', '/api/checkout/create-order', body, key ?? randomUUID(), options.signal)
+    const created = await this.#call<CreateOrderResponse>('POST', '/api/checkout/create-order', body, key ?? newIdempotencyKey(), options.signal)
     // Remembered so that handlePaymentFailure can cancel this order when the buyer starts over.
     if (options.operationId !== undefined) await this.#keyStore.set(orderOf(options.operationId), created.orderId)
     return created
   }
 
   async verifyPayment (body: VerifyPaymentBody, options: { idempotencyKey?: string, signal?: AbortSignal } = {}): Promise<OrderResult> {
-    return await this.#call<Order>('POST', '/api/checkout/verify-payment', body, options.idempotencyKey ?? randomUUID(), options.signal)
+    return await this.#call<Order>('POST', '/api/checkout/verify-payment', body, options.idempotencyKey ?? newIdempotencyKey(), options.signal)
   }
 
   async getOrder (orderId: string, options: { signal?: AbortSignal } = {}): Promise<OrderResult> {
     return await this.#call<Order>('GET', `/api/orders/${encodeURIComponent(orderId)}`, undefined, '', options.signal)
+  }
+
+  /** A variant's price, currency and whether it is in stock: what the amount of createOrder is computed from. */
+  async getVariant (variantId: string, options: { signal?: AbortSignal } = {}): Promise<CatalogVariant & CallResult> {
+    return await this.#call<CatalogVariant>('GET', `/api/variants/${encodeURIComponent(variantId)}`, undefined, '', options.signal)
   }
 
   /**
@@ -115,11 +116,13 @@ export class PaymentClient {
     await this.#keyStore.delete(orderOf(operationId))
   }
 
+  /** Refuses new calls; a call under way makes no further attempt (it rejects with its last error). */
   async close (): Promise<void> {
-    await this.#agent?.close()
+    this.#closed = true
   }
 
   async #call<T> (method: 'GET' | 'POST', path: string, body: unknown, key: string, signal: AbortSignal | undefined): Promise<T & CallResult> {
+    if (this.#closed) throw new Error('the payment client is closed')
     const payload = body === undefined ? undefined : JSON.stringify(body)
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`
@@ -132,7 +135,10 @@ export class PaymentClient {
     }
     let last: PaymentApiError | undefined
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
-      if (attempt > 1) await sleep(this.#delay(attempt, last), signal)
+      if (attempt > 1) {
+        if (this.#closed) break
+        await sleep(this.#delay(attempt, last), signal)
+      }
       const timeout = AbortSignal.timeout(this.#timeoutMs)
       const attemptSignal = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
       let status: number
@@ -168,6 +174,20 @@ export class PaymentClient {
     if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, backoffCapMs)
     return Math.random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1))
   }
+}
+
+/**
+ * A random UUID v4. crypto.randomUUID exists only in secure contexts (https, localhost): a page opened over plain
+ * http on another host (a phone on the LAN) has only getRandomValues, which is enough for the same 122 random bits.
+ */
+export function newIdempotencyKey (): string {
+  const webCrypto = globalThis.crypto
+  if (typeof webCrypto.randomUUID === 'function') return webCrypto.randomUUID()
+  const bytes = webCrypto.getRandomValues(new Uint8Array(16))
+  bytes[6] = (bytes[6] & 0x0f) | 0x40
+  bytes[8] = (bytes[8] & 0x3f) | 0x80
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
 function orderOf (operationId: string): string {

@@ -24,3 +24,37 @@ export class MemoryKeyStore implements KeyStore {
     this.#keys.delete(operationId)
   }
 }
+
+/** The part of the Web Storage API the key store uses (window.sessionStorage, or a stand-in in tests). */
+export interface WebStorage {
+  getItem (key: string): string | null
+  setItem (key: string, value: string): void
+  removeItem (key: string): void
+}
+
+/**
+ * Keys in the tab's session storage: a reload of the tab (or a crash of its page) finds the key of an operation
+ * still under way, so paying again sends the same key and gets the same order back. Another tab has its own keys.
+ */
+export class SessionStorageKeyStore implements KeyStore {
+  readonly #storage: WebStorage
+
+  constructor (storage?: WebStorage, readonly prefix = 'payment-client:') {
+    // Reading sessionStorage itself throws where storage is disabled: the error says so instead of a TypeError later.
+    const found = storage ?? (globalThis as { sessionStorage?: WebStorage }).sessionStorage
+    if (found === undefined) throw new Error('SessionStorageKeyStore needs window.sessionStorage (or a storage passed in)')
+    this.#storage = found
+  }
+
+  get (operationId: string): string | undefined {
+    return this.#storage.getItem(this.prefix + operationId) ?? undefined
+  }
+
+  set (operationId: string, key: string): void {
+    this.#storage.setItem(this.prefix + operationId, key)
+  }
+
+  delete (operationId: string): void {
+    this.#storage.removeItem(this.prefix + operationId)
+  }
+}
