@@ -42,6 +42,7 @@ async function openApiPlugin (fastify: FastifyInstance): Promise<void> {
       tags: [
         { name: 'checkout', description: 'Order creation and payment (idempotent)' },
         { name: 'orders', description: 'Order state and cancellation' },
+        { name: 'catalog', description: 'Prices and availability of the variants callers sell' },
         { name: 'webhooks', description: 'Signed Razorpay events' },
         { name: 'admin', description: 'Catalog, risk lists and idempotency inspection (ADMIN_TOKEN)' },
         { name: 'health', description: 'Liveness and readiness' }

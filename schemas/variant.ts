@@ -24,3 +24,16 @@ export const VariantSchema = Type.Object({
 
 export const CatalogFileSchema = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }), PutVariantBodySchema)
 export type CatalogFile = Static<typeof CatalogFileSchema>
+
+/** What a caller (a storefront, the demo page) may know of a variant: never the stock counts, only whether any is left. */
+export const CatalogVariantSchema = Type.Object({
+  variantId: Type.String(),
+  price: Type.Integer({ description: 'unit price in paise' }),
+  currency: Type.String(),
+  inStock: Type.Boolean({ description: 'at least one unit is available (neither reserved nor sold) right now' })
+}, {
+  $id: 'CatalogVariant',
+  description: 'A variant as a caller sees it: price x quantity is the amount create-order expects',
+  examples: [{ variantId: 'test', price: 1499, currency: 'INR', inStock: true }]
+})
+export type CatalogVariant = Static<typeof CatalogVariantSchema>

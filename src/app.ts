@@ -22,6 +22,7 @@ import adminRoutes from './routes/admin.js'
 import checkoutRoutes from './routes/checkout.js'
 import healthRoutes from './routes/health.js'
 import orderRoutes from './routes/orders.js'
+import variantRoutes from './routes/variants.js'
 import webhookRoutes from './routes/webhooks.js'
 
 export interface AppOptions {
@@ -54,6 +55,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(healthRoutes)
   await fastify.register(checkoutRoutes)
   await fastify.register(orderRoutes)
+  await fastify.register(variantRoutes)
   await fastify.register(webhookRoutes)
   if (options.config.ADMIN_TOKEN !== undefined) await fastify.register(adminRoutes)
 }
