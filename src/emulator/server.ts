@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { isAuthorized } from './auth.js'
+import { checkoutPageRoutes } from './checkout.js'
 import type { ContextOptions, EmulatorContext } from './context.js'
 import { controlRoutes } from './control.js'
 import { RazorpayError, invalidKeyError, plainError } from './errors.js'
@@ -107,6 +108,8 @@ export function buildEmulator (options: EmulatorOptions = {}): FastifyInstance {
 
   app.register(apiRoutes, { prefix: '/v1', ctx })
   app.register(controlRoutes, { prefix: '/_emulator', ctx })
+  // Public like Razorpay's CDN: the script a merchant page loads and the dialog it frames.
+  app.register(checkoutPageRoutes, { prefix: '/checkout', ctx })
   return app
 }
 
