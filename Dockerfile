@@ -9,6 +9,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY schemas ./schemas
 COPY plugins ./plugins
 COPY src ./src
+COPY client ./client
 COPY scripts/copy-assets.mjs ./scripts/copy-assets.mjs
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 

@@ -1,7 +1,8 @@
 // Decorates `fastify.razorpay` with the gateway and `fastify.razorpayReachability` with what its calls say about
 // reaching Razorpay (timed in razorpay_request_duration_seconds); an idle instance probes it now and then. Without
 // Razorpay keys (never in production) it starts the bundled emulator on loopback and points the gateway and the
-// emulator's webhooks at this service.
+// emulator's webhooks at this service. `fastify.razorpayCheckoutScriptUrl` is the Checkout script a page loads:
+// RAZORPAY_CHECKOUT_SCRIPT_URL, else the emulator's stand-in when it runs, else Razorpay's own.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { startEmulator } from '../src/emulator/index.js'
@@ -12,8 +13,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     razorpay: RazorpayGateway
     razorpayReachability: RazorpayReachability
+    razorpayCheckoutScriptUrl: string
   }
 }
+
+const razorpayCheckoutScript = 'https://checkout.razorpay.com/v1/checkout.js'
 
 /** Records every call's outcome, and logs once each time Razorpay becomes unreachable from here or reachable again. */
 function callRecorder (fastify: FastifyInstance, reachability: RazorpayReachability): (call: GatewayCall) => void {
@@ -76,6 +80,7 @@ async function razorpayPlugin (fastify: FastifyInstance): Promise<void> {
       timeoutMs,
       onCall
     }))
+    fastify.decorate('razorpayCheckoutScriptUrl', config.RAZORPAY_CHECKOUT_SCRIPT_URL ?? razorpayCheckoutScript)
     return
   }
 
@@ -91,6 +96,7 @@ async function razorpayPlugin (fastify: FastifyInstance): Promise<void> {
     timeoutMs,
     onCall
   }))
+  fastify.decorate('razorpayCheckoutScriptUrl', config.RAZORPAY_CHECKOUT_SCRIPT_URL ?? `${emulator.url}/checkout/v1/checkout.js`)
   fastify.addHook('onListen', async () => {
     const address = fastify.server.address()
     if (address !== null && typeof address === 'object') {

@@ -42,6 +42,13 @@ export const ConfigSchema = Type.Object({
   RAZORPAY_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   RAZORPAY_API_URL: Type.String({ pattern: '^https?://[^\\s/]+(:\\d+)?/?$', default: 'https://api.razorpay.com' }),
   RAZORPAY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  // Unset: the bundled emulator's stand-in when it runs, Razorpay's own script otherwise.
+  RAZORPAY_CHECKOUT_SCRIPT_URL: Type.Optional(Type.String({
+    pattern: '^https?://[^\\s/]+(:\\d+)?/[^\\s]*$',
+    description: "the URL of Razorpay Checkout's script the demo page loads"
+  })),
+  // No schema default: loadConfig resolves it from NODE_ENV (off in production).
+  DEMO_PAGE: Type.Optional(Type.Boolean()),
 
   API_KEYS: Type.Optional(Type.String({
     pattern: `^[A-Za-z0-9_.-]+:${token}(,[A-Za-z0-9_.-]+:${token})*$`,
@@ -77,4 +84,4 @@ export const ConfigSchema = Type.Object({
 /** The variables as validated, before loadConfig resolves the defaults that depend on NODE_ENV. */
 export type ConfigInput = Static<typeof ConfigSchema>
 /** The configuration as loadConfig returns it: every NODE_ENV-dependent default resolved. */
-export type Config = Omit<ConfigInput, 'IDEMPOTENCY_REQUIRE_KEY'> & { IDEMPOTENCY_REQUIRE_KEY: boolean }
+export type Config = Omit<ConfigInput, 'IDEMPOTENCY_REQUIRE_KEY' | 'DEMO_PAGE'> & { IDEMPOTENCY_REQUIRE_KEY: boolean, DEMO_PAGE: boolean }

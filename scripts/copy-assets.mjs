@@ -1,9 +1,10 @@
-// Copies the non-TypeScript files the service reads at run time (Lua scripts, the built-in catalog) into dist/.
+// Copies the non-TypeScript files the service reads at run time (Lua scripts, the built-in catalog, the browser files
+// of the demo page and of the emulator's Checkout) into dist/. Every .js under src/ is such a browser file: sources are .ts.
 import { cp, readdir } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 
 const roots = ['src', 'plugins']
-const assetPattern = /\.(lua|json)$/
+const assetPattern = /\.(lua|json|html|css|js)$/
 
 async function * walk (dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {

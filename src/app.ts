@@ -4,6 +4,7 @@ import auditPlugin from '../plugins/audit.js'
 import authPlugin from '../plugins/auth.js'
 import catalogPlugin, { type CatalogPluginOptions } from '../plugins/catalog.js'
 import configPlugin from '../plugins/config.js'
+import demoPlugin from '../plugins/demo.js'
 import errorHandlerPlugin from '../plugins/error-handler.js'
 import idempotencyPlugin from '../plugins/idempotency.js'
 import loadSheddingPlugin from '../plugins/load-shedding.js'
@@ -58,4 +59,5 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(variantRoutes)
   await fastify.register(webhookRoutes)
   if (options.config.ADMIN_TOKEN !== undefined) await fastify.register(adminRoutes)
+  await fastify.register(demoPlugin)
 }

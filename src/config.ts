@@ -66,7 +66,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     checkProductionSecrets(input)
   }
   // A derived key lets two shoppers behind one storefront share an order: production asks for the header.
-  return { ...input, IDEMPOTENCY_REQUIRE_KEY: input.IDEMPOTENCY_REQUIRE_KEY ?? input.NODE_ENV === 'production' }
+  return {
+    ...input,
+    IDEMPOTENCY_REQUIRE_KEY: input.IDEMPOTENCY_REQUIRE_KEY ?? input.NODE_ENV === 'production',
+    DEMO_PAGE: input.DEMO_PAGE ?? input.NODE_ENV !== 'production'
+  }
 }
 
 /** Checks that only the combination of variables can get wrong. */
@@ -97,10 +101,17 @@ function checkProductionSecrets (config: ConfigInput): void {
     }
   })
   // Loopback is exempt: nothing crosses a network (a local egress proxy, or the emulator the bench runs in production mode).
-  const api = new URL(config.RAZORPAY_API_URL)
-  if (api.protocol === 'http:' && !isLoopbackHost(api.hostname)) {
-    throw new ConfigError('Refusing to start in production: RAZORPAY_API_URL must be https:// (plain http:// only to a loopback host)')
+  for (const name of ['RAZORPAY_API_URL', 'RAZORPAY_CHECKOUT_SCRIPT_URL'] as const) {
+    const value = config[name]
+    if (value !== undefined && isPlainHttpAcrossNetwork(value)) {
+      throw new ConfigError(`Refusing to start in production: ${name} must be https:// (plain http:// only to a loopback host)`)
+    }
   }
+}
+
+function isPlainHttpAcrossNetwork (url: string): boolean {
+  const parsed = new URL(url)
+  return parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)
 }
 
 /** Lines to log at start about a configuration that works but should not be left as it is. */

@@ -10,9 +10,10 @@ import { testEnv, type TestContext } from '../helper.js'
 const clientToken = 'shop-token-for-the-default-deny-test'
 const adminToken = 'admin-token-for-the-default-deny-test'
 
-/** Public routes may only be these: probes, the signed webhook, the docs. */
+/** Public routes may only be these: probes, the signed webhook, the docs, the demo page's static files. */
 const mayBePublic = (url: string): boolean =>
-  url.startsWith('/health/') || url === '/api/webhooks/razorpay' || url === '/docs' || url.startsWith('/docs/') || url === '/openapi.json'
+  url.startsWith('/health/') || url === '/api/webhooks/razorpay' || url === '/docs' || url.startsWith('/docs/') ||
+  url === '/openapi.json' || url === '/demo' || url.startsWith('/demo/')
 
 async function appWithRoutes (t: TestContext, env: Record<string, string>): Promise<{ app: FastifyInstance, routes: RouteOptions[] }> {
   const routes: RouteOptions[] = []

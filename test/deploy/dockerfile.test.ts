@@ -170,4 +170,11 @@ t.test('the compose stack\'s configuration (NODE_ENV=development) runs on the sa
   if (tree === undefined) return t.fail('no reproduced tree')
   const stack = await startLocalStack(t, tree.app, argv => argv)
   await checkoutOnce(t, stack.serviceUrl, stack.emulatorUrl, stack.token)
+  // Outside production the demo page is on: its client module is the compiled one (no TypeScript in the image).
+  for (const path of ['/demo', '/demo/checkout.js', '/demo/client/index.js', '/demo/client/key-store.js']) {
+    const answer = await fetch(`${stack.serviceUrl}${path}`)
+    t.equal(answer.status, 200, `${path} is served from dist`)
+    if (path === '/demo/client/index.js') t.match(await answer.text(), /class PaymentClient/)
+    else await answer.arrayBuffer()
+  }
 })

@@ -27,7 +27,7 @@ export interface ServiceProcessOptions {
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 /** The service's own variables: a developer's shell must not configure the process under test. */
-const serviceVariables = /^(PORT|HOST|NODE_ENV|LOG_LEVEL|REDIS_|RAZORPAY_|API_KEYS|ADMIN_TOKEN|IDEMPOTENCY_|RESERVATION_|RECONCILE_|CATALOG_FILE|RATE_LIMIT_|METRICS_|DOCS_PUBLIC|TRUST_PROXY|AUTH_FAILURES_)/
+const serviceVariables = /^(PORT|HOST|NODE_ENV|LOG_LEVEL|REDIS_|RAZORPAY_|API_KEYS|ADMIN_TOKEN|IDEMPOTENCY_|RESERVATION_|RECONCILE_|CATALOG_FILE|RATE_LIMIT_|METRICS_|DOCS_PUBLIC|DEMO_PAGE|TRUST_PROXY|AUTH_FAILURES_)/
 
 const running = new Set<ChildProcess>()
 process.once('exit', () => { for (const child of running) child.kill('SIGKILL') })
