@@ -6,7 +6,7 @@ import { copyFile } from 'node:fs/promises'
 import { emulatorStats } from '../support/service.js'
 import {
   checkoutDialog, chooseCart, gotoDemo, keyKeptInTab, keysSent, openDemo, orderIdIn, putVariant, screenshot,
-  serviceOrder, startStack, statsSince, stepText, stockOf
+  serviceOrder, settledText, startStack, statsSince, stepText, stockOf
 } from './fixture.js'
 
 const stack = await startStack(t)
@@ -17,7 +17,7 @@ t.test('the happy path ends paid with one Razorpay order, one payment and the ke
   const tab = await openDemo(t, stack)
   const before = await emulatorStats(stack.rzp)
   await chooseCart(tab.page, 'browser-happy', 2)
-  t.equal(await tab.page.locator('#total').innerText(), '₹50.00', 'the total is price x quantity from the catalog')
+  t.equal(await settledText(tab.page, '#total', '₹50.00'), '₹50.00', 'the total is price x quantity from the catalog')
 
   await tab.page.click('#pay')
   const key = (await stepText(tab.page, 'key')).split(': ')[1]

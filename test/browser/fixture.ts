@@ -68,6 +68,13 @@ export async function chooseCart (page: Page, variantId: string, quantity: numbe
   await page.fill('#quantity', String(quantity))
 }
 
+/** The element's text once it equals `expected` (the page updates it after a request), or its text after 10 s. */
+export async function settledText (page: Page, selector: string, expected: string): Promise<string> {
+  const element = page.locator(selector)
+  await element.filter({ hasText: expected }).waitFor({ timeout: 10_000 }).catch(() => {})
+  return await element.innerText()
+}
+
 /** The Checkout dialog, once it is open. */
 export async function checkoutDialog (page: Page): Promise<FrameLocator> {
   await page.locator('iframe.razorpay-checkout-frame').waitFor()
