@@ -70,7 +70,7 @@ t.test('the service\'s environment is a valid configuration that falls back to n
   t.equal(new URL(emulatorEnv.RAZORPAY_EMULATOR_WEBHOOK_URL).host, `payments:${paymentsEnv.PORT}`, 'webhooks go to the service')
 })
 
-t.test('only the API is published, on the host\'s loopback; the private listener at most there too', async t => {
+t.test('only the API is published, on the host\'s loopback; the private listener and the emulator\'s Checkout at most there too', async t => {
   const ports = publishedPorts(payments)
   t.ok(ports.some(p => p.containerPort === Number(paymentsEnv.PORT)), 'the API port is published')
   for (const port of ports) {
@@ -78,7 +78,13 @@ t.test('only the API is published, on the host\'s loopback; the private listener
   }
   t.ok(ports.every(p => p.containerPort === Number(paymentsEnv.PORT) || p.containerPort === Number(paymentsEnv.METRICS_PORT)),
     'nothing else of the service is published')
-  t.same(emulator.ports, undefined, 'the emulator is not published')
+  // The demo page's browser loads the emulator's Checkout script from the host: published on loopback, at the
+  // address the service tells the page.
+  const emulatorPorts = publishedPorts(emulator)
+  t.same(emulatorPorts.map(p => [p.hostIp, p.containerPort]), [['127.0.0.1', Number(emulatorEnv.RAZORPAY_EMULATOR_PORT)]],
+    'the emulator is published on the host\'s loopback only')
+  const script = new URL(paymentsEnv.RAZORPAY_CHECKOUT_SCRIPT_URL)
+  t.equal(`${script.hostname}:${script.port}`, `localhost:${emulatorPorts[0]?.hostPort ?? '?'}`, "the page loads Checkout from the emulator's published port")
 })
 
 t.test('every service has a healthcheck and the service gets longer than its drain to stop', async t => {
