@@ -3,20 +3,15 @@
 // many Razorpay orders and payments were made, the order's status, the variant's stock.
 import t from 'tap'
 import { copyFile } from 'node:fs/promises'
-import { emulatorStats } from '../support/service.js'
 import {
-  checkoutDialog, chooseCart, gotoDemo, keyKeptInTab, keysSent, openDemo, orderIdIn, putVariant, screenshot,
-  serviceOrder, settledText, startStack, statsSince, stepText, stockOf
+  beginCheckout, checkoutDialog, gotoDemo, keyKeptInTab, keysSent, openDemo, orderIdIn, screenshot, serviceOrder,
+  settledText, startStack, statsSince, stepText, stockOf
 } from './fixture.js'
 
 const stack = await startStack(t)
-const price = 2500
 
 t.test('the happy path ends paid with one Razorpay order, one payment and the key cleared', async t => {
-  await putVariant(stack, 'browser-happy', price, 10)
-  const tab = await openDemo(t, stack)
-  const before = await emulatorStats(stack.rzp)
-  await chooseCart(tab.page, 'browser-happy', 2)
+  const { tab, before } = await beginCheckout(t, stack, 'browser-happy', 2)
   t.equal(await settledText(tab.page, '#total', '₹50.00'), '₹50.00', 'the total is price x quantity from the catalog')
 
   await tab.page.click('#pay')
@@ -50,10 +45,7 @@ t.test('the page runs the payment client module itself, the one Node callers imp
 })
 
 t.test('a double click on Pay creates one order and opens one dialog', async t => {
-  await putVariant(stack, 'browser-double', price, 10)
-  const tab = await openDemo(t, stack)
-  const before = await emulatorStats(stack.rzp)
-  await chooseCart(tab.page, 'browser-double', 1)
+  const { tab, before } = await beginCheckout(t, stack, 'browser-double', 1)
   await tab.page.dblclick('#pay')
   await stepText(tab.page, 'checkout')
   const dialog = await checkoutDialog(tab.page)
@@ -67,10 +59,7 @@ t.test('a double click on Pay creates one order and opens one dialog', async t =
 })
 
 t.test('a reload between order creation and payment reuses the key and gets the same order back, replayed', async t => {
-  await putVariant(stack, 'browser-reload', price, 10)
-  const tab = await openDemo(t, stack)
-  const before = await emulatorStats(stack.rzp)
-  await chooseCart(tab.page, 'browser-reload', 3)
+  const { tab, before } = await beginCheckout(t, stack, 'browser-reload', 3)
   await tab.page.click('#pay')
   const firstOrder = orderIdIn(await stepText(tab.page, 'order'))
   await checkoutDialog(tab.page)
@@ -95,10 +84,7 @@ t.test('a reload between order creation and payment reuses the key and gets the 
 })
 
 t.test('a failed payment, then a retry on the same order, ends paid with nothing oversold', async t => {
-  await putVariant(stack, 'browser-retry', price, 1)
-  const tab = await openDemo(t, stack)
-  const before = await emulatorStats(stack.rzp)
-  await chooseCart(tab.page, 'browser-retry', 1)
+  const { tab, before } = await beginCheckout(t, stack, 'browser-retry', 1, 1)
   await tab.page.click('#pay')
   const orderId = orderIdIn(await stepText(tab.page, 'order'))
   const key = await keyKeptInTab(tab.page)
@@ -124,10 +110,7 @@ t.test('a failed payment, then a retry on the same order, ends paid with nothing
 })
 
 t.test('starting over after a failure cancels the old order, returns its stock and pays a new one', async t => {
-  await putVariant(stack, 'browser-restart', price, 1)
-  const tab = await openDemo(t, stack)
-  const before = await emulatorStats(stack.rzp)
-  await chooseCart(tab.page, 'browser-restart', 1)
+  const { tab, before } = await beginCheckout(t, stack, 'browser-restart', 1, 1)
   await tab.page.click('#pay')
   const oldOrder = orderIdIn(await stepText(tab.page, 'order'))
   const oldKey = await keyKeptInTab(tab.page)
@@ -152,9 +135,7 @@ t.test('starting over after a failure cancels the old order, returns its stock a
 })
 
 t.test('a create-order whose answer the network loses is retried with the same key and makes one order', async t => {
-  await putVariant(stack, 'browser-network', price, 10)
-  const tab = await openDemo(t, stack)
-  const before = await emulatorStats(stack.rzp)
+  const { tab, before } = await beginCheckout(t, stack, 'browser-network', 1)
   let lost = 0
   // The first request reaches the service and creates the order; its answer never reaches the page.
   await tab.page.route('**/api/checkout/create-order', async (route) => {
@@ -163,7 +144,6 @@ t.test('a create-order whose answer the network loses is retried with the same k
     await route.fetch()
     await route.abort('connectionreset')
   })
-  await chooseCart(tab.page, 'browser-network', 1)
   await tab.page.click('#pay')
   const order = await stepText(tab.page, 'order')
   t.match(order, /replayed/, 'the retry got the first answer back')
@@ -179,10 +159,7 @@ t.test('a create-order whose answer the network loses is retried with the same k
 })
 
 t.test('closing the Checkout dialog leaves the order payable', async t => {
-  await putVariant(stack, 'browser-dismiss', price, 10)
-  const tab = await openDemo(t, stack)
-  const before = await emulatorStats(stack.rzp)
-  await chooseCart(tab.page, 'browser-dismiss', 1)
+  const { tab, before } = await beginCheckout(t, stack, 'browser-dismiss', 1)
   await tab.page.click('#pay')
   const orderId = orderIdIn(await stepText(tab.page, 'order'))
   await (await checkoutDialog(tab.page)).locator('#rzp-close').click()
@@ -201,11 +178,10 @@ t.test('closing the Checkout dialog leaves the order payable', async t => {
 })
 
 t.test('on a phone-sized screen the page fits its width and pays', async t => {
-  await putVariant(stack, 'browser-phone', price, 10)
-  const tab = await openDemo(t, stack, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+  const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }
+  const { tab } = await beginCheckout(t, stack, 'browser-phone', 1, 10, phone)
   const fits = async (): Promise<boolean> => await tab.page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth')
   t.ok(await fits(), 'no horizontal scrolling')
-  await chooseCart(tab.page, 'browser-phone', 1)
   await tab.page.locator('#pay').tap()
   const dialog = await checkoutDialog(tab.page)
   t.ok(await dialog.locator('#rzp-pay').isVisible(), "the dialog's Pay button is on screen")

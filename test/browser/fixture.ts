@@ -68,6 +68,19 @@ export async function chooseCart (page: Page, variantId: string, quantity: numbe
   await page.fill('#quantity', String(quantity))
 }
 
+/**
+ * The start of every checkout test: a variant of the test's own (price 2500 paise, `stock` units, so its counts show
+ * only this test's orders), the page opened on it in a new tab, and the emulator's counters before anything is paid.
+ */
+export async function beginCheckout (t: TestContext, stack: Stack, variantId: string, quantity: number, stock = 10,
+  options: BrowserContextOptions = {}): Promise<{ tab: DemoTab, before: EmulatorStats }> {
+  await putVariant(stack, variantId, 2500, stock)
+  const tab = await openDemo(t, stack, options)
+  const before = await emulatorStats(stack.rzp)
+  await chooseCart(tab.page, variantId, quantity)
+  return { tab, before }
+}
+
 /** The element's text once it equals `expected` (the page updates it after a request), or its text after 10 s. */
 export async function settledText (page: Page, selector: string, expected: string): Promise<string> {
   const element = page.locator(selector)
