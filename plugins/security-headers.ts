@@ -1,20 +1,24 @@
-// Response headers every answer of the main port carries: @fastify/helmet's security headers with a policy fit for a
-// JSON API, and `Cache-Control: no-store`, so that no proxy or browser keeps a payment answer (nor an error or a replay).
-import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
+// Response headers every answer of the main port carries: helmet's security headers with a policy fit for a JSON API
+// (a route may name another policy in `config.helmet`: the docs UI, the demo page), and `Cache-Control: no-store`, so
+// that no proxy or browser keeps a payment answer (nor an error or a replay).
+//
+// helmet's headers depend on its options only, so each policy's headers are computed once, from helmet's own
+// middleware, and set by one synchronous hook. @fastify/helmet builds helmet's middleware anew on every request, in
+// two hooks, one of them async: that was a tenth of a cached replay's CPU (docs/PERFORMANCE.md).
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import helmet, { type HelmetOptions } from 'helmet'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 
-type RouteHeaders = Omit<FastifyHelmetOptions, 'global'>
-
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** @fastify/helmet's per-route settings, as its onRequest hook reads them (set by an onRoute hook). */
-    helmet?: RouteHeaders
+    /** helmet's options for this route, instead of the API policy. */
+    helmet?: HelmetOptions
   }
 }
 
 /** An API answer loads nothing and is framed by nobody (OWASP REST security cheat sheet). */
-const apiHeaders: FastifyHelmetOptions = {
+const apiPolicy: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   frameguard: { action: 'deny' }
 }
@@ -23,9 +27,20 @@ const apiHeaders: FastifyHelmetOptions = {
  * The docs UI (swagger-ui) loads its own scripts, styles and images: helmet's default policy allows exactly that
  * ('self', inline styles). Without upgrade-insecure-requests, which would break /docs served over plain http.
  */
-export const docsHeaders: RouteHeaders = {
+export const docsHeaders: HelmetOptions = {
   contentSecurityPolicy: { useDefaults: true, directives: { upgradeInsecureRequests: null } },
   frameguard: { action: 'sameorigin' }
+}
+
+/** The headers helmet's middleware sets for `options`, captured once (it only ever calls setHeader and removeHeader). */
+function headersOf (options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const response = {
+    setHeader (name: string, value: string | number) { headers[name.toLowerCase()] = String(value) },
+    removeHeader () {}
+  }
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (err?: unknown) => { if (err !== undefined) throw err })
+  return headers
 }
 
 function isApi (request: FastifyRequest): boolean {
@@ -33,12 +48,26 @@ function isApi (request: FastifyRequest): boolean {
 }
 
 async function securityHeadersPlugin (fastify: FastifyInstance): Promise<void> {
-  await fastify.register(helmet, apiHeaders)
+  const computed = new WeakMap<HelmetOptions, Record<string, string>>()
+  const headersFor = (policy: HelmetOptions): Record<string, string> => {
+    let headers = computed.get(policy)
+    if (headers === undefined) {
+      headers = headersOf(policy)
+      computed.set(policy, headers)
+    }
+    return headers
+  }
+  headersFor(apiPolicy)
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers(headersFor(request.routeOptions.config.helmet ?? apiPolicy))
+    done()
+  })
   // onSend runs for every answer: handlers, errors, 404s, and idempotent replays (sent from a preHandler).
   // Only a non-API route that chose its own caching keeps it (the docs' static assets).
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     if (isApi(request) || !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store')
-    return payload
+    done(null, payload)
   })
 }
 

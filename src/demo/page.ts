@@ -1,6 +1,6 @@
 // The demo page's HTML and its Content-Security-Policy: the page runs its own module and Razorpay Checkout's script,
 // which shows its dialog in a frame of its own origin, and nothing else.
-import type { FastifyHelmetOptions } from '@fastify/helmet'
+import type { HelmetOptions } from 'helmet'
 
 export interface DemoPageSettings {
   checkoutScriptUrl: string
@@ -25,7 +25,7 @@ export function renderDemoPage (template: string, settings: DemoPageSettings): s
  * Razorpay's own script (checkout.razorpay.com) opens its frame on api.razorpay.com and reports to other razorpay.com
  * hosts; the emulator's stand-in does all of it from its one origin.
  */
-export function demoHeaders (checkoutScriptUrl: string): Omit<FastifyHelmetOptions, 'global'> {
+export function demoHeaders (checkoutScriptUrl: string): HelmetOptions {
   const { origin, hostname } = new URL(checkoutScriptUrl)
   const checkout = hostname.endsWith('.razorpay.com') ? [origin, 'https://*.razorpay.com'] : [origin]
   return {
