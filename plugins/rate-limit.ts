@@ -8,6 +8,11 @@ import fp from 'fastify-plugin'
 import { RateLimitedError } from '../src/errors.js'
 
 export interface AuthFailures {
+  /**
+   * Whether any address may be blocked now: false while this instance's own count (not shared) has recorded no failure
+   * within the window, so that an authenticated request skips the look-up. Always true when the count is shared.
+   */
+  mayBlock (): boolean
   /** Seconds until this source address may authenticate again; undefined while it may. Counts nothing. */
   blockedFor (request: FastifyRequest): Promise<number | undefined>
   /** Counts one failed authentication of this source address. */
@@ -49,7 +54,12 @@ async function rateLimitPlugin (fastify: FastifyInstance): Promise<void> {
     authFailures = scope.createRateLimit()
   })
   const check = authFailures as Limiter
+  const windowMs = config.AUTH_FAILURES_WINDOW_SECONDS * 1000
+  let lastFailureAt = Number.NEGATIVE_INFINITY
   fastify.decorate('authFailures', {
+    mayBlock () {
+      return config.RATE_LIMIT_SHARED || Date.now() - lastFailureAt <= windowMs
+    },
     async blockedFor (request: FastifyRequest) {
       const state = await check(request, { increment: false })
       // `remaining` is the limit minus the failures in the window: none left refuses the next try.
@@ -57,6 +67,7 @@ async function rateLimitPlugin (fastify: FastifyInstance): Promise<void> {
       return Math.max(1, state.ttlInSeconds)
     },
     async record (request: FastifyRequest) {
+      lastFailureAt = Date.now()
       await check(request)
     }
   })

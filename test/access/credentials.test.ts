@@ -99,6 +99,17 @@ t.test('a successful authentication does not reset the count of failures', async
   t.equal((await orderLookup(app, bearer(tokenA))).status, 429, 'three failures in the window: blocked')
 })
 
+t.test('a token verified before the failures began is blocked like any other once the address is', async t => {
+  const app = await build(t, { API_KEYS: `shop:${tokenA}`, AUTH_FAILURES_MAX: '2' })
+  // Served from the verified-token map and the no-failure fast path: neither may outlive a block.
+  t.equal((await orderLookup(app, bearer(tokenA))).status, 404)
+  t.equal((await orderLookup(app, bearer(tokenA))).status, 404)
+  t.equal((await orderLookup(app, bearer('guess-1'))).status, 401)
+  t.equal((await orderLookup(app, bearer('guess-2'))).status, 401)
+  t.equal((await orderLookup(app, bearer(tokenA))).status, 429, 'the verified token is refused while the address is blocked')
+  t.equal((await orderLookup(app, { authorization: `Bearer ${tokenA.slice(0, -1)}X` })).status, 429, 'and so is a near miss')
+})
+
 t.test('failed admin authentications count too', async t => {
   const app = await build(t, { API_KEYS: `shop:${tokenA}`, ADMIN_TOKEN: adminOld, AUTH_FAILURES_MAX: '2' })
   for (let i = 0; i < 2; i++) {
