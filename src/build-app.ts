@@ -33,12 +33,23 @@ function answerMalformedRequest (err: Error & { code?: string }, socket: Duplex)
     `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }
 
+/**
+ * Request ids unique across instances and restarts without a random UUID per request: a random prefix per app,
+ * then a counter (a log search by id still finds exactly one request).
+ */
+function requestIds (): () => string {
+  const prefix = randomUUID().slice(0, 8)
+  let count = 0
+  return () => `${prefix}-${(++count).toString(36)}`
+}
+
 export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
+  const nextRequestId = requestIds()
   const fastify = Fastify({
     logger: options.logger ?? loggerOptions(options.config),
     genReqId: (request) => {
       const given = request.headers['x-request-id']
-      return typeof given === 'string' && /^[\x21-\x7e]{1,128}$/.test(given) ? given : randomUUID()
+      return typeof given === 'string' && /^[\x21-\x7e]{1,128}$/.test(given) ? given : nextRequestId()
     },
     requestIdHeader: false,
     logController: new RequestLogController(),
@@ -62,10 +73,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     trustProxy: trustProxyOption(options.config.TRUST_PROXY)
   })
   for (const warning of configWarnings(options.config)) fastify.log.warn(warning)
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      return await reply.code(400).header('connection', 'close').send(errorBody(400, 'BAD_REQUEST', 'An HTTP/1.1 request needs a Host header'))
-    }
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined) return done()
+    reply.code(400).header('connection', 'close').send(errorBody(400, 'BAD_REQUEST', 'An HTTP/1.1 request needs a Host header'))
   })
   fastify.setValidatorCompiler(TypeBoxValidatorCompiler)
   if (options.onRoute !== undefined) fastify.addHook('onRoute', options.onRoute)
