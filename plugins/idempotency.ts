@@ -1,7 +1,7 @@
 // Exactly-once requests. A route opts in with `config: { idempotency: true }` (or options); its first request
 // runs the handler under a lock, the response (status < 500) is stored, and every repeat replays it byte for byte.
-import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import { hash, randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import {
   IdempotencyInProgressError, IdempotencyKeyInvalidError, IdempotencyKeyMissingError, IdempotencyKeyReusedError,
@@ -30,8 +30,14 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     idempotency: IdempotencyContext | null
+    /** The JSON body as it arrived, before parsing: a repeat with the same bytes replays before validation. */
+    rawJsonBody: string | null
+    /** The scope and Redis keys of this request's Idempotency-Key, once worked out. */
+    idempotencyScope: { scope: string, keys: IdempotencyKeys } | null
   }
 }
+
+const rawBodyHash = (raw: string): string => hash('sha256', raw, 'base64url')
 
 const alwaysReplayed = ['content-type', 'location']
 const storeRetryAfterSeconds = '1'
@@ -49,6 +55,16 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
   const metrics = fastify.metrics
 
   fastify.decorateRequest('idempotency', null)
+  fastify.decorateRequest('rawJsonBody', null)
+  fastify.decorateRequest('idempotencyScope', null)
+
+  // Fastify's own JSON parser (same limits, same prototype-poisoning refusal), keeping the text it parsed.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error')
+  fastify.removeContentTypeParser('application/json')
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawJsonBody = body as string
+    parseJson(request, body as string, done)
+  })
 
   function count (request: FastifyRequest, outcome: string): void {
     metrics.idempotency.inc({ route: request.routeOptions.url ?? '', outcome })
@@ -85,6 +101,11 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       count(request, 'key_reused')
       throw new IdempotencyKeyReusedError()
     }
+    return send(request, reply, response, waitedSeconds, outcome)
+  }
+
+  function send (request: FastifyRequest, reply: FastifyReply, response: StoredResponse,
+    waitedSeconds: number | undefined, outcome: 'replayed' | 'cached_replay'): FastifyReply {
     count(request, outcome)
     reply.code(response.statusCode).headers(response.headers).header('idempotent-replayed', 'true')
     if (waitedSeconds !== undefined) reply.header('preference-applied', `wait=${waitedSeconds}`)
@@ -114,22 +135,52 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     }
   }
 
+  /** The seconds a caller asked to wait (Prefer: wait=N), capped; undefined when it did not ask. */
+  function waitedSeconds (request: FastifyRequest): number | undefined {
+    const preferred = preferredWaitSeconds(request.headers.prefer)
+    return preferred === undefined ? undefined : Math.min(preferred, config.IDEMPOTENCY_MAX_WAIT_SECONDS)
+  }
+
+  function scopeOf (request: FastifyRequest, key: string): { scope: string, keys: IdempotencyKeys } {
+    if (request.idempotencyScope === null) {
+      const scope = scopeHash(request.clientId, request.method, request.routeOptions.url ?? request.url, key)
+      request.idempotencyScope = { scope, keys: idempotencyKeys(scope) }
+    }
+    return request.idempotencyScope
+  }
+
+  /**
+   * A repeat whose body has the very bytes a completed request of this key already had is answered here, before its
+   * body is validated or canonicalised: equal bytes give an equal fingerprint. Any other body goes the full way.
+   */
+  function replayVerifiedRepeat (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const header = request.headers['idempotency-key']
+    const raw = request.rawJsonBody
+    if (typeof header !== 'string' || raw === null || cache.size === 0) return done()
+    const entry = cache.get(scopeOf(request, header).keys.record)
+    if (entry?.verifiedRawBody === undefined || entry.verifiedRawBody !== rawBodyHash(raw)) return done()
+    send(request, reply, entry.response, waitedSeconds(request), 'cached_replay')
+  }
+
   async function begin (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const method = request.method
     const route = request.routeOptions.url ?? request.url
     const header = request.headers['idempotency-key'] as string | undefined
     const fingerprint = requestFingerprint(method, route, request.body)
     const key = header ?? derivedKey(fingerprint)
-    const scope = scopeHash(request.clientId, method, route, key)
-    const keys = idempotencyKeys(scope)
+    const { scope, keys } = scopeOf(request, key)
 
     // A caller that asked to wait is told the preference applied whenever it gets the first answer.
-    const preferred = preferredWaitSeconds(request.headers.prefer)
-    const waitSeconds = preferred === undefined ? 0 : Math.min(preferred, config.IDEMPOTENCY_MAX_WAIT_SECONDS)
-    const waited = preferred === undefined ? undefined : waitSeconds
+    const waited = waitedSeconds(request)
+    const waitSeconds = waited ?? 0
+    const raw = request.rawJsonBody
 
     const cached = cache.get(keys.record)
-    if (cached !== undefined) return replay(request, reply, cached, fingerprint, waited, 'cached_replay')
+    if (cached !== undefined) {
+      replay(request, reply, cached.response, fingerprint, waited, 'cached_replay')
+      if (raw !== null) cached.verifiedRawBody = rawBodyHash(raw)
+      return reply
+    }
 
     const token = randomUUID()
     const lease: Lease = {
@@ -142,8 +193,10 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     const result = await acquire(request, keys, lease, fingerprint, waitSeconds)
 
     if (result.state === 'completed') {
-      cache.set(keys.record, result.response, result.response.createdAt + result.response.ttlSeconds * 1000 - 1000)
-      return replay(request, reply, result.response, fingerprint, waited, 'replayed')
+      replay(request, reply, result.response, fingerprint, waited, 'replayed')
+      cache.set(keys.record, result.response, result.response.createdAt + result.response.ttlSeconds * 1000 - 1000,
+        raw === null ? undefined : rawBodyHash(raw))
+      return reply
     }
     if (result.state === 'bound-elsewhere') {
       // An earlier request with another body used this key and left work behind (a 5xx, a crash, a lost lock).
@@ -199,7 +252,9 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     try {
       const outcome = await store.complete(execution.keys, execution.lease.lock, response)
       if (outcome === 'stored') {
-        cache.set(execution.keys.record, response, response.createdAt + response.ttlSeconds * 1000 - 1000)
+        const raw = request.rawJsonBody
+        cache.set(execution.keys.record, response, response.createdAt + response.ttlSeconds * 1000 - 1000,
+          raw === null ? undefined : rawBodyHash(raw))
       } else if (outcome === 'stored-after-expiry') {
         request.log.warn({ key: execution.key }, 'idempotency lock had expired unclaimed; response stored')
         failure(request, 'lock_expired')
@@ -232,16 +287,27 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       throw new Error(`${route.method} ${route.url} opts into idempotency but declares no response schema: ` +
         'only serialized JSON responses can be stored and replayed (streams cannot)')
     }
-    route.onRequest = [...toArray(route.onRequest), async (request: FastifyRequest) => validateKeyHeader(request)]
+    // Synchronous wherever a replay passes: it never waits on a promise it does not need.
+    route.onRequest = [...toArray(route.onRequest), (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      try {
+        validateKeyHeader(request)
+      } catch (err) {
+        return done(err as Error)
+      }
+      done()
+    }]
+    route.preValidation = [replayVerifiedRepeat, ...toArray(route.preValidation)]
     route.preHandler = [...toArray(route.preHandler), begin]
-    route.onSend = [...toArray(route.onSend), async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-      await finish(request, reply, payload, options)
-      return payload
+    route.onSend = [...toArray(route.onSend), (request: FastifyRequest, reply: FastifyReply, payload: unknown,
+      done: (err: Error | null, payload?: unknown) => void) => {
+      if (!(request.idempotency instanceof Execution)) return done(null, payload)
+      finish(request, reply, payload, options).then(() => done(null, payload), done)
     }]
     // A request that never reached onSend (its socket died first) must not keep the lock until it expires.
-    route.onResponse = [...toArray(route.onResponse), async (request: FastifyRequest) => {
+    route.onResponse = [...toArray(route.onResponse), (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
       const execution = request.idempotency
-      if (execution instanceof Execution && execution.running) await release(request, execution)
+      if (!(execution instanceof Execution) || !execution.running) return done()
+      release(request, execution).then(() => done(), done)
     }]
   })
 }

@@ -1,11 +1,18 @@
 // A small bounded cache of completed records. A record never changes until it expires, so an instance may
-// serve repeats from memory with no round trip; each entry expires with its record.
+// serve repeats from memory with no round trip; each entry expires with its record. An entry also remembers the
+// hash of a raw request body already found to match the record's fingerprint: a repeat sent with those same bytes
+// is recognised before its body is validated or canonicalised.
 import type { StoredResponse } from './record.js'
 
-interface Entry { response: StoredResponse, expiresAt: number }
+export interface CachedRecord {
+  response: StoredResponse
+  expiresAt: number
+  /** SHA-256 of raw body bytes whose canonical form gave `response.fingerprint`. */
+  verifiedRawBody?: string
+}
 
 export class CompletedCache {
-  readonly #entries = new Map<string, Entry>()
+  readonly #entries = new Map<string, CachedRecord>()
   readonly #maxEntries: number
   readonly #now: () => number
 
@@ -14,19 +21,19 @@ export class CompletedCache {
     this.#now = now
   }
 
-  get (key: string): StoredResponse | undefined {
+  get (key: string): CachedRecord | undefined {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
     this.#entries.delete(key)
     if (entry.expiresAt <= this.#now()) return undefined
     this.#entries.set(key, entry) // most recently used goes last
-    return entry.response
+    return entry
   }
 
-  set (key: string, response: StoredResponse, expiresAt: number): void {
+  set (key: string, response: StoredResponse, expiresAt: number, verifiedRawBody?: string): void {
     if (this.#maxEntries <= 0 || expiresAt <= this.#now()) return
     this.#entries.delete(key)
-    this.#entries.set(key, { response, expiresAt })
+    this.#entries.set(key, { response, expiresAt, verifiedRawBody })
     if (this.#entries.size > this.#maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value as string)
     }

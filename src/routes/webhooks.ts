@@ -16,7 +16,8 @@ const claimTtlSeconds = 60
 const validEventId = /^[\x21-\x7e]{1,128}$/
 
 export default async function webhookRoutes (fastify: FastifyInstance): Promise<void> {
-  // Only this route needs the raw bytes, so the parser stays inside its plugin.
+  // Only this route needs the raw bytes, so the parser stays inside its plugin (replacing the app's JSON parser here).
+  fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 1024 * 1024 },
     (_request, body, done) => done(null, body))
   const metrics = fastify.metrics.webhooks

@@ -122,3 +122,38 @@ t.test('the store failing after the handler ran: the answer still goes out, the 
   t.equal(next.statusCode, 503, 'with the store down, nothing runs')
   t.equal(runs, 1)
 })
+
+t.test('a repeat with the bytes of a verified body replays before validation; other bytes take the full path', async t => {
+  let runs = 0
+  const validated: string[] = []
+  const app = await appWith(t, {}, app => {
+    app.post('/early', {
+      config: { idempotency: true },
+      // Counts the requests that reach validation: a repeat answered early never does.
+      preValidation: [(request, _reply, done) => { validated.push(request.rawJsonBody ?? ''); done() }],
+      schema: { response, body: { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'integer' } }, required: ['a'] } }
+    }, async () => ({ runs: ++runs }))
+  })
+  const send = async (payload: string) => await app.inject({
+    method: 'POST', url: '/early', payload, headers: { 'idempotency-key': 'early-1', 'content-type': 'application/json' }
+  })
+  const first = await send('{"a":1,"b":2}')
+  t.equal(first.statusCode, 200)
+  t.same(validated, ['{"a":1,"b":2}'])
+
+  const sameBytes = await send('{"a":1,"b":2}')
+  t.equal(sameBytes.body, first.body)
+  t.equal(sameBytes.headers['idempotent-replayed'], 'true')
+  t.same(validated, ['{"a":1,"b":2}'], 'the same bytes replay before validation')
+
+  const reordered = await send('{"b":2,"a":1}')
+  t.equal(reordered.body, first.body, 'other bytes of the same body still replay')
+  t.equal(validated.length, 2, 'through validation and the canonical fingerprint')
+  await send('{"b":2,"a":1}')
+  t.equal(validated.length, 2, 'and once verified, those bytes replay early too')
+
+  const other = await send('{"a":1,"b":3}')
+  t.equal(other.statusCode, 422, 'another body under the key is refused')
+  t.equal(other.json().code, 'IDEMPOTENCY_KEY_REUSED')
+  t.equal(runs, 1)
+})
