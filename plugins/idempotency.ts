@@ -66,8 +66,17 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     parseJson(request, body as string, done)
   })
 
+  // One counter child per route and outcome, found by one string key (prom-client hashes the labels on each inc).
+  const outcomes = new Map<string, { inc (): void }>()
   function count (request: FastifyRequest, outcome: string): void {
-    metrics.idempotency.inc({ route: request.routeOptions.url ?? '', outcome })
+    const route = request.routeOptions.url ?? ''
+    const key = `${route} ${outcome}`
+    let child = outcomes.get(key)
+    if (child === undefined) {
+      child = metrics.idempotency.labels({ route, outcome })
+      outcomes.set(key, child)
+    }
+    child.inc()
   }
 
   function failure (request: FastifyRequest, reason: string): void {

@@ -16,7 +16,7 @@ end
 if redis.call('EXISTS', KEYS[4]) == 1 then
   return {'existing', ARGV[5]}
 end
-local variant = redis.call('HMGET', KEYS[1], 'price', 'currency', 'available')
+local variant = redis.call('HMGET', KEYS[1], 'price', 'currency', 'available', 'reserved')
 if not variant[1] then
   return {'not_found'}
 end
@@ -31,8 +31,8 @@ local available = tonumber(variant[3])
 if available < quantity then
   return {'insufficient', available}
 end
-redis.call('HINCRBY', KEYS[1], 'available', -quantity)
-redis.call('HINCRBY', KEYS[1], 'reserved', quantity)
+-- Both counters in one write: this script read them and nothing else runs in between.
+redis.call('HSET', KEYS[1], 'available', available - quantity, 'reserved', tonumber(variant[4] or '0') + quantity)
 redis.call('HSET', KEYS[2], ARGV[1], quantity .. '|' .. ARGV[3] .. '|' .. ARGV[6] .. '|')
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
 return {'reserved', ARGV[5]}

@@ -10,24 +10,39 @@ local record = redis.call('GET', KEYS[1])
 if record then
   return {1, record}
 end
-local bound = redis.call('HGET', KEYS[3], '_fingerprint')
+-- Read once: the binding, the execution id and the checkpoints of earlier attempts (none when the hash is absent).
+local stored = redis.call('HGETALL', KEYS[3])
+local bound, execution
+for i = 1, #stored, 2 do
+  if stored[i] == '_fingerprint' then
+    bound = stored[i + 1]
+  elseif stored[i] == '_execution' then
+    execution = stored[i + 1]
+  end
+end
 if bound and bound ~= ARGV[4] then
   return {3}
 end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  if not bound then
-    redis.call('HSET', KEYS[3], '_fingerprint', ARGV[4], '_execution', ARGV[5])
-  end
-  local attempt = redis.call('HINCRBY', KEYS[3], '_attempts', 1)
-  redis.call('EXPIRE', KEYS[3], ARGV[3])
-  local reply = {0, attempt, redis.call('HGET', KEYS[3], '_execution') or ARGV[5]}
-  local checkpoints = redis.call('HGETALL', KEYS[3])
-  for i = 1, #checkpoints, 2 do
-    if string.sub(checkpoints[i], 1, 1) ~= '_' then
-      table.insert(reply, checkpoints[i])
-      table.insert(reply, checkpoints[i + 1])
-    end
-  end
-  return reply
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {2, redis.call('PTTL', KEYS[2]), redis.call('GET', KEYS[2]) or ''}
 end
-return {2, redis.call('PTTL', KEYS[2]), redis.call('GET', KEYS[2]) or ''}
+if #stored == 0 then
+  -- A first attempt: nothing to resume, so the binding and the count are one write.
+  redis.call('HSET', KEYS[3], '_fingerprint', ARGV[4], '_execution', ARGV[5], '_attempts', 1)
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
+  return {0, 1, ARGV[5]}
+end
+if not bound then
+  redis.call('HSET', KEYS[3], '_fingerprint', ARGV[4], '_execution', ARGV[5])
+  execution = ARGV[5]
+end
+local attempt = redis.call('HINCRBY', KEYS[3], '_attempts', 1)
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+local reply = {0, attempt, execution or ARGV[5]}
+for i = 1, #stored, 2 do
+  if string.sub(stored[i], 1, 1) ~= '_' then
+    table.insert(reply, stored[i])
+    table.insert(reply, stored[i + 1])
+  end
+end
+return reply

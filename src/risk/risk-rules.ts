@@ -69,25 +69,29 @@ export interface OrderAttempt {
 export class RiskRules {
   readonly #store: Store
   readonly #limits: RiskLimits
+  /** The order rules' limits as admit-order.lua takes them: one argument, built once. */
+  readonly #orderLimits: string
 
   constructor (store: Store, limits: RiskLimits) {
     this.#store = store
     this.#limits = limits
+    this.#orderLimits = [
+      limits.clientOrdersPerMinute, limits.customerOrdersPerMinute, limits.clientAmountPerHour,
+      limits.customerAmountPerHour, limits.clientOpenReservations, limits.sessionOpenReservations,
+      limits.sessionFailedPaymentsPerHour, limits.customerFailedPaymentsPerHour
+    ].join(',')
   }
 
   /** Checks every order rule and, when all pass, counts the order and its reservation: one round trip. */
   async admitOrder (attempt: OrderAttempt, now: number): Promise<RiskDecision> {
     const keys = riskKeys(attempt.subjects)
-    const limits = this.#limits
     return decision(await this.#store.eval(riskScripts.admitOrder, [
       keys.admitted(attempt.executionId), keys.lists, keys.clientOrders, keys.customerOrders, keys.clientAmount,
       keys.customerAmount, keys.clientHolds, keys.sessionHolds, keys.sessionFailures, keys.customerFailures
     ], [
       now, attempt.amount, attempt.reservationId, attempt.reservationExpiresAt, keys.sessionListField,
       keys.customerListField, flag(attempt.subjects.session), flag(attempt.subjects.customer),
-      limits.clientOrdersPerMinute, limits.customerOrdersPerMinute, limits.clientAmountPerHour,
-      limits.customerAmountPerHour, limits.clientOpenReservations, limits.sessionOpenReservations,
-      limits.sessionFailedPaymentsPerHour, limits.customerFailedPaymentsPerHour, admittedTtlSeconds
+      this.#orderLimits, admittedTtlSeconds
     ]))
   }
 
