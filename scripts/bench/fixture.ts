@@ -1,9 +1,11 @@
-// Everything a bench run talks to: its own Redis, the emulator, the service twice (local cache of completed
-// records on, and off) in production mode, and the two baselines; plus the store resets between scenarios.
+// Everything a bench run talks to: its own Redis, the emulator, the service four times in production mode (default
+// settings; local cache of completed records off; risk rules off; rate limits counted in Redis), the two baselines and
+// the two peers (the same routes on @node-idempotency/core); plus the store resets between scenarios.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { request } from 'undici'
+import { RiskConfigProperties } from '../../schemas/risk-config.js'
 import { Catalog } from '../../src/catalog/catalog.js'
 import { idempotencyKeys, scopeHash } from '../../src/idempotency/keys.js'
 import { RedisStore } from '../../src/store/redis-store.js'
@@ -36,8 +38,14 @@ export interface Fixture {
   serviceNoCache: ChildService
   /** RATE_LIMIT_SHARED=true: the rate limits are counted in Redis. */
   serviceSharedLimit: ChildService
+  /** Every RISK_* threshold 0: the risk rules off (the cost of the risk rules is service − this). */
+  serviceNoRisk: ChildService
   replayBaseline: ChildService
   firstRequestBaseline: ChildService
+  /** The same bare route with @node-idempotency/core and its Redis adapter (peer.ts): a completed key, replayed. */
+  replayPeer: ChildService
+  /** The same around the SDK create-order of firstRequestBaseline. */
+  firstRequestPeer: ChildService
   /** The service's environment, secrets masked, for the results. */
   serviceEnv: Record<string, string>
   close: () => Promise<void>
@@ -80,7 +88,16 @@ export async function startFixture (group: ProcessGroup, options: BenchOptions):
     RISK_CLIENT_ORDERS_PER_MINUTE: '1000000000',
     RISK_CLIENT_OPEN_RESERVATIONS: '1000000000'
   }
-  const [service, serviceNoCache, serviceSharedLimit, replayBaseline, firstRequestBaseline] = await Promise.all([
+  // 0 turns a rule off (schemas/risk-config.ts); every threshold there, so a rule added later is off here too.
+  const riskOff = Object.fromEntries(Object.keys(RiskConfigProperties)
+    .filter(name => name !== 'RISK_HASH_SECRET').map(name => [name, '0']))
+  const razorpayEnv = {
+    RAZORPAY_KEY_ID: razorpay.keyId,
+    RAZORPAY_KEY_SECRET: razorpay.keySecret,
+    RAZORPAY_WEBHOOK_SECRET: razorpay.webhookSecret,
+    RAZORPAY_API_URL: emulator.url
+  }
+  const [service, serviceNoCache, serviceSharedLimit, serviceNoRisk, replayBaseline, firstRequestBaseline, replayPeer, firstRequestPeer] = await Promise.all([
     group.node({ name: 'service', entry: { service: 'src/server' }, env: serviceEnv, readyPath: '/health/ready', profile: true }),
     group.node({
       name: 'service-no-cache',
@@ -97,6 +114,13 @@ export async function startFixture (group: ProcessGroup, options: BenchOptions):
       profile: true
     }),
     group.node({
+      name: 'service-no-risk',
+      entry: { service: 'src/server' },
+      env: { ...serviceEnv, ...riskOff },
+      readyPath: '/health/ready',
+      profile: true
+    }),
+    group.node({
       name: 'baseline-replay',
       entry: { script: 'scripts/bench/baselines.ts' },
       env: { BASELINE: 'replay', REDIS_URL: redisUrl, BASELINE_BODY_KEY: baselineBodyKey, LOG_LEVEL: options.logLevel },
@@ -106,14 +130,21 @@ export async function startFixture (group: ProcessGroup, options: BenchOptions):
     group.node({
       name: 'baseline-first-request',
       entry: { script: 'scripts/bench/baselines.ts' },
-      env: {
-        BASELINE: 'first-request',
-        RAZORPAY_KEY_ID: razorpay.keyId,
-        RAZORPAY_KEY_SECRET: razorpay.keySecret,
-        RAZORPAY_WEBHOOK_SECRET: razorpay.webhookSecret,
-        RAZORPAY_API_URL: emulator.url,
-        LOG_LEVEL: options.logLevel
-      },
+      env: { BASELINE: 'first-request', ...razorpayEnv, LOG_LEVEL: options.logLevel },
+      readyPath: '/health',
+      profile: true
+    }),
+    group.node({
+      name: 'peer-replay',
+      entry: { script: 'scripts/bench/peer.ts' },
+      env: { PEER: 'replay', REDIS_URL: redisUrl, BASELINE_BODY_KEY: baselineBodyKey, LOG_LEVEL: options.logLevel },
+      readyPath: '/health',
+      profile: true
+    }),
+    group.node({
+      name: 'peer-first-request',
+      entry: { script: 'scripts/bench/peer.ts' },
+      env: { PEER: 'first-request', REDIS_URL: redisUrl, ...razorpayEnv, LOG_LEVEL: options.logLevel },
       readyPath: '/health',
       profile: true
     })
@@ -129,8 +160,11 @@ export async function startFixture (group: ProcessGroup, options: BenchOptions):
     service,
     serviceNoCache,
     serviceSharedLimit,
+    serviceNoRisk,
     replayBaseline,
     firstRequestBaseline,
+    replayPeer,
+    firstRequestPeer,
     serviceEnv: masked,
     close: async () => { await redis.quit().catch(() => redis.disconnect()) }
   }
@@ -172,7 +206,6 @@ export function recordKey (key: string): string {
 
 export interface Seed { key: string, body: string, record: string }
 
-/** One real first request whose answer the replay runs repeat; the replay baseline gets a body of its size. */
 /** Fails the run unless `service` (another instance than the one that made the seed) replays it byte for byte. */
 export async function expectReplayOf (seed: Seed, service: ChildService): Promise<void> {
   const check = await createOrder(service, seed.key)
@@ -181,6 +214,7 @@ export async function expectReplayOf (seed: Seed, service: ChildService): Promis
   }
 }
 
+/** One real first request whose answer the replay runs repeat; the replay baseline and peer get a body of its size. */
 export async function seedReplay (fixture: Fixture, key: string): Promise<Seed> {
   const answer = await createOrder(fixture.service, key)
   if (answer.status !== 201) throw new Error(`seed create-order answered ${answer.status}: ${answer.body}`)
@@ -188,4 +222,17 @@ export async function seedReplay (fixture: Fixture, key: string): Promise<Seed> 
   if (record === null) throw new Error(`no record stored under ${recordKey(key)}`)
   await fixture.redis.set(baselineBodyKey, answer.body)
   return { key, body: answer.body, record }
+}
+
+/**
+ * Completes the seed's key at the replay peer (its handler answers the body the baseline reads, the service's answer
+ * byte for byte), then checks that the peer replays it: every request of a replay run is then a replay there too.
+ */
+export async function seedPeer (seed: Seed, peer: ChildService): Promise<void> {
+  const first = await createOrder(peer, seed.key)
+  if (first.status !== 201 || first.body !== seed.body) throw new Error(`${peer.name} did not complete the seed: ${first.status} ${first.body}`)
+  const again = await createOrder(peer, seed.key)
+  if (again.status !== 201 || again.headers['idempotent-replayed'] !== 'true' || again.body !== seed.body) {
+    throw new Error(`${peer.name} did not replay the seed: ${again.status} ${again.body}`)
+  }
 }

@@ -1,12 +1,12 @@
-// `npm run bench`: builds the service, starts Redis, the emulator, the service (production mode) and its
-// baselines as separate processes, runs the scenarios, and writes the table, bench/results.json and the docs.
-import { writeFileSync } from 'node:fs'
+// `npm run bench`: builds the service, starts Redis, the emulator, the service (production mode, with variants), its
+// baselines and peers as separate processes, runs the scenarios, and writes the table, bench/results.json and the docs.
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { startFixture, type Fixture } from './fixture.js'
 import { parseOptions, type ScenarioName } from './options.js'
 import { buildService, ProcessGroup, stopOnSignals } from './processes.js'
-import { profileFiles, summarizeProfile } from './profile.js'
+import { concernSplits, profileFiles, renderConcernSplits, summarizeProfile, windowsFile, type ProfileWindow } from './profile.js'
 import { redisVersion } from './redis-stats.js'
 import { checkGoals, machine, renderTable, updateDocs, writeResults, type Results } from './report.js'
 import type { ScenarioContext } from './rounds.js'
@@ -36,13 +36,15 @@ async function main (): Promise<void> {
   let fixture: Fixture | undefined
   let results: Results
   let failed = true
+  // With --profile, every measured run, so that the profiles can be cut to them (profile.ts).
+  const profileWindows: ProfileWindow[] | undefined = options.profileDir === undefined ? undefined : []
   try {
     if (options.build) {
       log('npm run build')
       buildService()
     }
     fixture = await startFixture(group, options)
-    const ctx: ScenarioContext = { fixture, options, log }
+    const ctx: ScenarioContext = { fixture, options, log, ...(profileWindows === undefined ? {} : { profileWindows }) }
     const done: Results['scenarios'] = {}
     for (const name of options.scenarios) {
       log(`scenario ${name}`)
@@ -67,7 +69,8 @@ async function main (): Promise<void> {
         logLevel: options.logLevel,
         logSink: 'each process writes its log to a file',
         runner: options.runner === 'dist' ? 'node dist/src/server.js (npm run build)' : 'node --import tsx src/server.ts',
-        processes: 'load generator (autocannon, this process), service x3 (local cache on / off, shared rate limit), baseline x2, emulator, redis-server: each its own process',
+        processes: 'load generator (autocannon, this process), service x4 (default; local cache off; rate limits in Redis; risk rules off), ' +
+          'baseline x2, peer x2 (@node-idempotency/core), emulator, redis-server: each its own process',
         serviceEnv: fixture.serviceEnv
       },
       scenarios: done,
@@ -78,6 +81,12 @@ async function main (): Promise<void> {
     await fixture?.close()
     // A failed run keeps the children's logs: they say why.
     await group.stopAll(options.keepLogs || failed)
+  }
+  // The services write their profiles as they exit: only now can they be cut into the measured runs.
+  if (options.profileDir !== undefined && profileWindows !== undefined) {
+    mkdirSync(options.profileDir, { recursive: true })
+    writeFileSync(join(options.profileDir, windowsFile), JSON.stringify(profileWindows, null, 2) + '\n')
+    results.profile = { directory: options.profileDir, concerns: concernSplits(profileFiles(options.profileDir), profileWindows) }
   }
   writeResults(options.out, results)
   process.stdout.write('\n' + renderTable(results))
@@ -92,6 +101,10 @@ async function main (): Promise<void> {
       writeFileSync(join(file.replace(/\.cpuprofile$/, '.summary.txt')), summary + '\n')
       process.stdout.write('\n' + summary + '\n')
     }
+    // Every scenario's runs (the table above has replay and first request only).
+    const concerns = ['self time by concern per request, every measured run', ...renderConcernSplits(results.profile?.concerns ?? [])].join('\n')
+    writeFileSync(join(options.profileDir, 'concerns.txt'), concerns + '\n')
+    process.stdout.write('\n' + concerns + '\n')
   }
 }
 

@@ -38,6 +38,19 @@ export interface RunResult {
   /** EVALSHA + EVAL per 2xx answer: the service's round trips (all its Redis work is scripts). */
   redisScriptCallsPerRequest: number
   redisByCommand: Counts
+  /** CPU time (user + system) of the target process during the run, ms; undefined where /proc is missing. */
+  cpuMs: number | undefined
+  /**
+   * When the load ran, in µs of the monotonic clock (process.hrtime): the clock V8 stamps --cpu-prof samples with,
+   * the same in every process of the machine, so a profile's samples can be cut to exactly this run.
+   */
+  startedUs: number
+  endedUs: number
+}
+
+/** Now on the monotonic clock, in µs (what V8's CPU profiles use for startTime and their samples). */
+export function monotonicUs (): number {
+  return Number(process.hrtime.bigint() / 1000n)
 }
 
 export interface LoadSettings { duration: number, connections: number }
@@ -50,6 +63,7 @@ export async function measure (target: Target, settings: LoadSettings, redis: Re
   let next = 0
   const statsBefore = await commandStats(redis)
   const cpuBefore = target.process.cpuMs()
+  const startedUs = monotonicUs()
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon({
       url: `${target.process.url}${createOrderPath}`,
@@ -71,6 +85,7 @@ export async function measure (target: Target, settings: LoadSettings, redis: Re
       if (statusCode >= 200 && statusCode < 300) histogram.record(responseTime)
     })
   })
+  const endedUs = monotonicUs()
   const ended = target.process.exited()
   if (ended !== undefined) throw new Error(`${target.process.name} stopped during the run (${ended}): nothing to measure`)
   const cpuAfter = target.process.cpuMs()
@@ -92,6 +107,9 @@ export async function measure (target: Target, settings: LoadSettings, redis: Re
     cpuUsPerRequest: cpuBefore === undefined || cpuAfter === undefined || ok === 0 ? undefined : (cpuAfter - cpuBefore) * 1000 / ok,
     redisCommandsPerRequest: ok > 0 ? total(redisCommands) / ok : Number.NaN,
     redisScriptCallsPerRequest: ok > 0 ? ((redisCommands.evalsha ?? 0) + (redisCommands.eval ?? 0)) / ok : Number.NaN,
-    redisByCommand: perRequest(redisCommands, ok)
+    redisByCommand: perRequest(redisCommands, ok),
+    cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore,
+    startedUs,
+    endedUs
   }
 }

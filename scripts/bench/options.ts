@@ -11,7 +11,11 @@ export interface BenchOptions {
   /** Seconds each target runs before its first measured round (JIT, connection pools, caches). */
   warmup: number
   rounds: number
-  connections: number
+  /**
+   * Concurrent connections of the load generator. Replay and first request run at each (one table block per count);
+   * every other scenario runs at the first.
+   */
+  connections: number[]
   /** Identical requests per burst in the duplicates scenario, and how many bursts are in flight at once. */
   burstSize: number
   burstConcurrency: number
@@ -40,7 +44,8 @@ const usage = `npm run bench -- [options]   (each also as BENCH_<NAME>, e.g. BEN
   --duration <s>            seconds per measured run (10)
   --warmup <s>              warm-up seconds per target (3)
   --rounds <n>              alternating rounds per scenario (3)
-  --connections <n>         concurrent connections of the load generator (10)
+  --connections <a,b>       concurrent connections of the load generator: replay and first request run at
+                            each, the other scenarios at the first (10,50)
   --burst-size <n>          identical requests per burst (10)
   --burst-concurrency <n>   bursts in flight at once (2)
   --scale-keys <a,b>        stored records for the scale steps (10000,1000000)
@@ -52,7 +57,8 @@ const usage = `npm run bench -- [options]   (each also as BENCH_<NAME>, e.g. BEN
   --no-build                use dist/ as it is
   --runner dist|tsx         run the built service or its sources through tsx (dist)
   --log-level info|warn     the service's LOG_LEVEL (info)
-  --profile <dir>           write --cpu-prof profiles of the services into <dir> and summarise them
+  --profile <dir>           write --cpu-prof profiles of the services, baselines and peers into <dir>, summarise
+                            them, and split each target's CPU per request by concern (logging, routing, ...)
   --keep-logs               keep the children's log files
   --quick                   tiny settings: 1 s runs, 1 round, small key counts (smoke test)`
 
@@ -101,6 +107,10 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv = process.e
   }
   const scaleKeys = (setting('scale-keys') ?? (quick ? '1000,5000' : '10000,1000000'))
     .split(',').map(raw => positiveInteger('scale-keys', raw.trim()))
+  // Two counts in the quick preset too, so that the smoke test sees one block per count; small ones, as before.
+  const connections = [...new Set((setting('connections') ?? (quick ? '4,16' : '10,50'))
+    .split(',').map(raw => raw.trim()).filter(Boolean).map(raw => Math.max(1, positiveInteger('connections', raw))))]
+  if (connections.length === 0) throw new Error('--connections needs at least one count')
   const runner = setting('runner') ?? 'dist'
   if (runner !== 'dist' && runner !== 'tsx') throw new Error(`--runner must be dist or tsx, got ${runner}`)
   const logLevel = setting('log-level') ?? 'info'
@@ -112,7 +122,7 @@ export function parseOptions (argv: string[], env: NodeJS.ProcessEnv = process.e
     duration: Math.max(1, integer('duration', 10, 1)),
     warmup: integer('warmup', 3, 0),
     rounds: Math.max(1, integer('rounds', 3, 1)),
-    connections: Math.max(1, integer('connections', 10, 4)),
+    connections,
     burstSize: Math.max(2, integer('burst-size', 10, 5)),
     burstConcurrency: Math.max(1, integer('burst-concurrency', 2, 1)),
     scaleKeys,

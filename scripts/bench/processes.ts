@@ -1,4 +1,4 @@
-// The processes of a bench run (Redis, the emulator, the service instances, the baselines): each on a free
+// The processes of a bench run (Redis, the emulator, the service instances, the baselines, the peers): each on a free
 // loopback port with its output in a log file, awaited until it answers, and always stopped, even on Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem, release, platform, arch } from 'node:os'
 import { dirname } from 'node:path'
 import type { BenchOptions } from './options.js'
+import { renderConcernSplits, type ConcernSplit } from './profile.js'
 import type { TargetSummary } from './rounds.js'
 import { round, type Figure } from './stats.js'
 
@@ -19,6 +20,8 @@ export interface Results {
   settings: Record<string, unknown>
   scenarios: Record<string, any>
   goals: Goal[]
+  /** With --profile: self time by concern per request of each target's measured runs (profile.ts). */
+  profile?: { directory: string, concerns: ConcernSplit[] }
 }
 
 export function machine (): Results['machine'] {
@@ -42,11 +45,15 @@ export function checkGoals (scenarios: Results['scenarios']): Goal[] {
   const { replay, duplicates, memory, scale } = scenarios
   const first = scenarios['first-request']
   const cost = scenarios['redis-cost']
-  if (replay !== undefined) {
-    add('replay throughput >= 0.9 x baseline (no local cache: 1 Redis round trip each)', replay.ratioNoCache.median, replay.ratioNoCache.median >= 0.9)
-    add('replay throughput >= 0.9 x baseline (local cache of completed records)', replay.ratio.median, replay.ratio.median >= 0.9)
+  // One goal per connection count: the design must hold under more concurrency too.
+  for (const block of replay?.byConnections ?? []) {
+    add(`replay throughput >= 0.9 x baseline (no local cache: 1 Redis round trip each), ${block.connections} connections`,
+      block.ratioNoCache.median, block.ratioNoCache.median >= 0.9)
+    add(`replay throughput >= 0.9 x baseline (local cache of completed records), ${block.connections} connections`, block.ratio.median, block.ratio.median >= 0.9)
   }
-  if (first !== undefined) add('first-request throughput >= 0.8 x baseline', first.ratio.median, first.ratio.median >= 0.8)
+  for (const block of first?.byConnections ?? []) {
+    add(`first-request throughput >= 0.8 x baseline, ${block.connections} connections`, block.ratio.median, block.ratio.median >= 0.8)
+  }
   if (cost !== undefined) {
     add('replay from the local cache: 0 Redis round trips (every layer)', cost.replay.roundTripsPerRequest, cost.replay.roundTripsPerRequest === 0)
     add('replay from the local cache: 0 Redis round trips (idempotency layer)', cost.replay.idempotencyRoundTripsPerRequest,
@@ -86,6 +93,12 @@ function fig (f: Figure): string {
   return f.min === f.max ? num(f.median) : `${num(f.median)} [${num(f.min)}-${num(f.max)}]`
 }
 
+/** `10 and 50 connections (replay, first request; the other scenarios at 10)` */
+function connectionsText (connections: unknown): string {
+  const list = Array.isArray(connections) ? connections.map(Number) : [Number(connections)]
+  return list.length === 1 ? `${list[0]} connections` : `${list.join(' and ')} connections (replay, first request; the other scenarios at ${list[0]})`
+}
+
 function pad (cells: string[], widths: number[]): string {
   return cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()
 }
@@ -106,20 +119,33 @@ export function renderTable (results: Results): string {
   const s = results.scenarios
   const { settings } = results
   lines.push(`payment-service bench, ${results.date}: ${results.machine.cpus} x ${results.machine.cpuModel}, Node ${results.node}, Redis ${results.redis}`,
-    `${String(settings.rounds)} round(s) of ${String(settings.durationSeconds)} s per target, ${String(settings.connections)} connections, LOG_LEVEL=${String(settings.logLevel)}; figures are median [min-max] over rounds`, '')
+    `${String(settings.rounds)} round(s) of ${String(settings.durationSeconds)} s per target, ${connectionsText(settings.connections)}, LOG_LEVEL=${String(settings.logLevel)}; figures are median [min-max] over rounds`, '')
   if (s.replay !== undefined) {
-    lines.push(`replay: same key and body (${s.replay.bodyBytes} B answer)`, ...table(targetHeader, [
-      targetRow('service (local cache)', s.replay.targets.service),
-      targetRow('service (no local cache)', s.replay.targets.serviceNoCache),
-      targetRow('baseline: one Redis GET', s.replay.targets.baseline)
-    ]), `ratio to baseline: ${fig(s.replay.ratio)} with the local cache, ${fig(s.replay.ratioNoCache)} without; orders created: ${s.replay.ordersCreatedDuringRuns}`, '')
+    for (const block of s.replay.byConnections as any[]) {
+      lines.push(`replay: same key and body (${s.replay.bodyBytes} B answer), ${block.connections} connections`, ...table(targetHeader, [
+        targetRow('service (local cache)', block.targets.service),
+        targetRow('service (no local cache)', block.targets.serviceNoCache),
+        targetRow('service (limits in Redis)', block.targets.serviceSharedLimit),
+        targetRow('baseline: one Redis GET', block.targets.baseline),
+        targetRow('peer: @node-idempotency/core', block.targets.peer)
+      ]), `service ÷ baseline: ${fig(block.ratio)} with the local cache, ${fig(block.ratioNoCache)} without`,
+      `service ÷ peer: ${fig(block.ratioToPeer)} with the local cache, ${fig(block.ratioNoCacheToPeer)} without`,
+      `limits in Redis ÷ in memory: ${fig(block.ratioSharedLimit)}`, '')
+    }
+    lines.push(`replay: orders created during the runs: ${s.replay.ordersCreatedDuringRuns}`, '')
   }
   const first = s['first-request']
   if (first !== undefined) {
-    lines.push('first request: fresh key, whole create-order flow', ...table(targetHeader, [
-      targetRow('service', first.targets.service),
-      targetRow('baseline: SDK create-order', first.targets.baseline)
-    ]), `ratio to baseline: ${fig(first.ratio)}`, '')
+    for (const block of first.byConnections as any[]) {
+      lines.push(`first request: fresh key, whole create-order flow, ${block.connections} connections`, ...table(targetHeader, [
+        targetRow('service', block.targets.service),
+        targetRow('service (risk rules off)', block.targets.serviceNoRisk),
+        targetRow('service (limits in Redis)', block.targets.serviceSharedLimit),
+        targetRow('baseline: SDK create-order', block.targets.baseline),
+        targetRow('peer: @node-idempotency/core', block.targets.peer)
+      ]), `service ÷ baseline: ${fig(block.ratio)}; service ÷ peer: ${fig(block.ratioToPeer)}`,
+      `risk rules on ÷ off: ${fig(block.ratioRisk)}; limits in Redis ÷ in memory: ${fig(block.ratioSharedLimit)}`, '')
+    }
   }
   if (s.duplicates !== undefined) {
     const d = s.duplicates
@@ -129,7 +155,8 @@ export function renderTable (results: Results): string {
   }
   const cost = s['redis-cost']
   if (cost !== undefined) {
-    const rows = ['replay', 'replayNoCache', 'firstRequest', 'baselineReplay', 'baselineFirstRequest'].map(name => {
+    const cases = ['replay', 'replayNoCache', 'firstRequest', 'firstRequestNoRisk', 'baselineReplay', 'baselineFirstRequest', 'peerReplay', 'peerFirstRequest']
+    const rows = cases.filter(name => cost[name] !== undefined).map(name => {
       const c = cost[name]
       return [name, num(c.roundTripsPerRequest), num(c.idempotencyRoundTripsPerRequest), num(c.commandsPerRequest),
         Object.entries(c.sentPerRequest as Record<string, number>).map(([k, v]) => `${k.replace(/^evalsha:/, '')} ${v}`).join(', ') || '-']
@@ -162,6 +189,13 @@ export function renderTable (results: Results): string {
   lines.push('goals', ...table(['goal', 'value', 'met'], results.goals.map(g =>
     [g.goal, typeof g.value === 'number' ? num(g.value) : String(g.value), g.met === null ? 'n/a' : g.met ? 'yes' : 'NO']
   )))
+  if (results.profile !== undefined && results.profile.concerns.length > 0) {
+    lines.push('', 'CPU by concern, µs per request: main-thread --cpu-prof samples inside the measured runs only (start-up and warm-up left out).',
+      'Self time: builtins and Node internals count for their caller, socket I/O for the HTTP server unless a client (Redis, Razorpay, the log) did it.',
+      'Samples are wall time while busy: on a loaded machine the profile\'s total can exceed the CPU /proc reports.', '',
+      ...renderConcernSplits(results.profile.concerns.filter(c => c.scenario === 'replay' || c.scenario === 'first request')))
+    while (lines[lines.length - 1] === '') lines.pop()
+  }
   return lines.join('\n') + '\n'
 }
 

@@ -3,12 +3,22 @@
 import type { Fixture } from './fixture.js'
 import { measure, type RunResult, type Target } from './load.js'
 import type { BenchOptions } from './options.js'
+import type { ProfileWindow } from './profile.js'
 import { figure, roundFigure, type Figure } from './stats.js'
 
 export interface ScenarioContext {
   fixture: Fixture
   options: BenchOptions
   log: (line: string) => void
+  /** With --profile: every measured run is recorded here, so its profile samples can be told apart (profile.ts). */
+  profileWindows?: ProfileWindow[]
+}
+
+export interface AlternateSettings {
+  /** The load generator's connections (default: the first of --connections). */
+  connections?: number
+  /** Warm the targets up first (default true); the second connection count of a scenario skips it, they are warm. */
+  warmup?: boolean
 }
 
 export interface TargetSummary {
@@ -33,20 +43,34 @@ function describe (run: RunResult): string {
 }
 
 /** Runs each target `rounds` times in rotating order after a warm-up; returns the runs of each target. */
-export async function alternate (ctx: ScenarioContext, label: string, targets: Target[]): Promise<Map<string, RunResult[]>> {
+export async function alternate (ctx: ScenarioContext, label: string, targets: Target[], settings: AlternateSettings = {}): Promise<Map<string, RunResult[]>> {
   const { options, fixture, log } = ctx
+  const connections = settings.connections ?? options.connections[0]
   const runs = new Map<string, RunResult[]>(targets.map(t => [t.name, []]))
-  if (options.warmup > 0) {
+  if (options.warmup > 0 && settings.warmup !== false) {
     for (const target of targets) {
-      await measure(target, { duration: options.warmup, connections: options.connections }, fixture.redis)
+      await measure(target, { duration: options.warmup, connections }, fixture.redis)
     }
   }
   for (let round = 0; round < options.rounds; round++) {
     const order = targets.map((_, i) => targets[(i + round) % targets.length])
     for (const target of order) {
-      const run = await measure(target, { duration: options.duration, connections: options.connections }, fixture.redis)
+      const run = await measure(target, { duration: options.duration, connections }, fixture.redis)
       runs.get(target.name)?.push(run)
-      log(`${label} round ${round + 1}/${options.rounds} ${target.name}: ${describe(run)}`)
+      ctx.profileWindows?.push({
+        scenario: label,
+        target: target.name,
+        process: target.process.name,
+        pid: target.process.pid,
+        connections,
+        round: round + 1,
+        startedUs: run.startedUs,
+        endedUs: run.endedUs,
+        requests: run.ok + run.notOk,
+        ok: run.ok,
+        cpuMs: run.cpuMs
+      })
+      log(`${label} round ${round + 1}/${options.rounds} ${target.name} (${connections} connections): ${describe(run)}`)
     }
   }
   return runs

@@ -1,74 +1,130 @@
-// The throughput scenarios: replay (same key and body) and first request (a fresh key each time), each against
-// its baseline in the same run, and bursts of identical concurrent requests that must create one order each.
+// The throughput scenarios: replay (same key and body) and first request (a fresh key each time), each against its
+// baseline, its peer (@node-idempotency/core) and the service with one optional feature switched (no local cache, rate
+// limits in Redis, risk rules off) in the same rounds, at each connection count; and bursts of identical concurrent
+// requests that must create one order each.
 import { performance } from 'node:perf_hooks'
 import { Pool } from 'undici'
 import {
-  expectReplayOf, orderBody, ordersCreated, requestHeaders, resetStore, seedReplay
+  expectReplayOf, orderBody, ordersCreated, requestHeaders, resetStore, seedPeer, seedReplay
 } from './fixture.js'
 import { createOrderPath, type Target } from './load.js'
 import { alternate, ratio, summarize, type ScenarioContext, type TargetSummary } from './rounds.js'
 import { LatencyHistogram, figure, roundFigure, type Figure } from './stats.js'
 
-export interface ReplayResult {
-  description: string
-  bodyBytes: number
-  targets: { service: TargetSummary, serviceNoCache: TargetSummary, baseline: TargetSummary }
+export interface ReplayBlock {
+  connections: number
+  targets: { service: TargetSummary, serviceNoCache: TargetSummary, serviceSharedLimit: TargetSummary, baseline: TargetSummary, peer: TargetSummary }
   /** service req/s ÷ baseline req/s, per round. */
   ratio: Figure
   ratioNoCache: Figure
+  /** service ÷ peer (@node-idempotency/core), with and without the local cache. */
+  ratioToPeer: Figure
+  ratioNoCacheToPeer: Figure
+  /** Rate limits counted in Redis ÷ in memory (RATE_LIMIT_SHARED=true against the default), per round. */
+  ratioSharedLimit: Figure
+}
+
+export interface ReplayResult {
+  description: string
+  bodyBytes: number
+  connections: number[]
+  /** One block per connection count, in the order of --connections. */
+  byConnections: ReplayBlock[]
   /** Must be 0: a replay never reaches Razorpay. */
   ordersCreatedDuringRuns: number
 }
 
 export async function replayScenario (ctx: ScenarioContext): Promise<ReplayResult> {
-  const { fixture } = ctx
+  const { fixture, options } = ctx
   await resetStore(fixture)
   const seed = await seedReplay(fixture, 'replay-seed')
   await expectReplayOf(seed, fixture.serviceNoCache)
+  await expectReplayOf(seed, fixture.serviceSharedLimit)
+  await seedPeer(seed, fixture.replayPeer)
   const headers = { ...requestHeaders, 'idempotency-key': seed.key }
   const targets: Target[] = [
     { name: 'service', process: fixture.service, headers, body: orderBody },
     { name: 'serviceNoCache', process: fixture.serviceNoCache, headers, body: orderBody },
-    { name: 'baseline', process: fixture.replayBaseline, headers, body: orderBody }
+    { name: 'serviceSharedLimit', process: fixture.serviceSharedLimit, headers, body: orderBody },
+    { name: 'baseline', process: fixture.replayBaseline, headers, body: orderBody },
+    { name: 'peer', process: fixture.replayPeer, headers, body: orderBody }
   ]
   const before = await ordersCreated(fixture)
-  const runs = await alternate(ctx, 'replay', targets)
+  const byConnections: ReplayBlock[] = []
+  for (const [i, connections] of options.connections.entries()) {
+    const runs = await alternate(ctx, 'replay', targets, { connections, warmup: i === 0 })
+    const of = (name: string): TargetSummary => summarize(runs.get(name) ?? [])
+    byConnections.push({
+      connections,
+      targets: { service: of('service'), serviceNoCache: of('serviceNoCache'), serviceSharedLimit: of('serviceSharedLimit'), baseline: of('baseline'), peer: of('peer') },
+      ratio: ratio(runs, 'service', 'baseline'),
+      ratioNoCache: ratio(runs, 'serviceNoCache', 'baseline'),
+      ratioToPeer: ratio(runs, 'service', 'peer'),
+      ratioNoCacheToPeer: ratio(runs, 'serviceNoCache', 'peer'),
+      ratioSharedLimit: ratio(runs, 'serviceSharedLimit', 'service')
+    })
+  }
   const created = await ordersCreated(fixture) - before
   return {
-    description: 'the same Idempotency-Key and body again and again; baseline: a bare Fastify route doing one Redis GET of a body of the same size',
+    description: 'the same Idempotency-Key and body again and again; baseline: a bare Fastify route doing one Redis GET of a body of the same size; ' +
+      'peer: the same route with @node-idempotency/core and its Redis adapter, the key completed beforehand (SET NX, then GET, per replay)',
     bodyBytes: Buffer.byteLength(seed.body),
-    targets: {
-      service: summarize(runs.get('service') ?? []),
-      serviceNoCache: summarize(runs.get('serviceNoCache') ?? []),
-      baseline: summarize(runs.get('baseline') ?? [])
-    },
-    ratio: ratio(runs, 'service', 'baseline'),
-    ratioNoCache: ratio(runs, 'serviceNoCache', 'baseline'),
+    connections: options.connections,
+    byConnections,
     ordersCreatedDuringRuns: created
   }
 }
 
+export interface FirstRequestBlock {
+  connections: number
+  targets: { service: TargetSummary, serviceNoRisk: TargetSummary, serviceSharedLimit: TargetSummary, baseline: TargetSummary, peer: TargetSummary }
+  /** service ÷ baseline, per round. */
+  ratio: Figure
+  /** service ÷ peer (@node-idempotency/core around the baseline's create-order). */
+  ratioToPeer: Figure
+  /** Risk rules on ÷ off (the default against every RISK_* threshold 0). */
+  ratioRisk: Figure
+  /** Rate limits counted in Redis ÷ in memory. */
+  ratioSharedLimit: Figure
+}
+
 export interface FirstRequestResult {
   description: string
-  targets: { service: TargetSummary, baseline: TargetSummary }
-  ratio: Figure
+  connections: number[]
+  byConnections: FirstRequestBlock[]
   /** Razorpay orders the emulator created during the scenario (warm-up included). */
   ordersCreated: number
 }
 
 export async function firstRequestScenario (ctx: ScenarioContext): Promise<FirstRequestResult> {
-  const { fixture } = ctx
+  const { fixture, options } = ctx
   await resetStore(fixture)
   const targets: Target[] = [
     { name: 'service', process: fixture.service, headers: requestHeaders, body: orderBody, freshKeys: 's' },
-    { name: 'baseline', process: fixture.firstRequestBaseline, headers: requestHeaders, body: orderBody, freshKeys: 'b' }
+    { name: 'serviceNoRisk', process: fixture.serviceNoRisk, headers: requestHeaders, body: orderBody, freshKeys: 'r' },
+    { name: 'serviceSharedLimit', process: fixture.serviceSharedLimit, headers: requestHeaders, body: orderBody, freshKeys: 'l' },
+    { name: 'baseline', process: fixture.firstRequestBaseline, headers: requestHeaders, body: orderBody, freshKeys: 'b' },
+    { name: 'peer', process: fixture.firstRequestPeer, headers: requestHeaders, body: orderBody, freshKeys: 'p' }
   ]
   const before = await ordersCreated(fixture)
-  const runs = await alternate(ctx, 'first request', targets)
+  const byConnections: FirstRequestBlock[] = []
+  for (const [i, connections] of options.connections.entries()) {
+    const runs = await alternate(ctx, 'first request', targets, { connections, warmup: i === 0 })
+    const of = (name: string): TargetSummary => summarize(runs.get(name) ?? [])
+    byConnections.push({
+      connections,
+      targets: { service: of('service'), serviceNoRisk: of('serviceNoRisk'), serviceSharedLimit: of('serviceSharedLimit'), baseline: of('baseline'), peer: of('peer') },
+      ratio: ratio(runs, 'service', 'baseline'),
+      ratioToPeer: ratio(runs, 'service', 'peer'),
+      ratioRisk: ratio(runs, 'service', 'serviceNoRisk'),
+      ratioSharedLimit: ratio(runs, 'serviceSharedLimit', 'service')
+    })
+  }
   return {
-    description: 'a fresh Idempotency-Key per request through the whole create-order flow; baseline: a bare Fastify route calling the emulator\'s create-order through the same SDK',
-    targets: { service: summarize(runs.get('service') ?? []), baseline: summarize(runs.get('baseline') ?? []) },
-    ratio: ratio(runs, 'service', 'baseline'),
+    description: 'a fresh Idempotency-Key per request through the whole create-order flow; baseline: a bare Fastify route calling the emulator\'s create-order through the same SDK; ' +
+      'peer: the same route with @node-idempotency/core and its Redis adapter around it (SET NX before, SET after)',
+    connections: options.connections,
+    byConnections,
     ordersCreated: await ordersCreated(fixture) - before
   }
 }

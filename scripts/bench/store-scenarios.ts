@@ -1,7 +1,7 @@
 // The store scenarios: what one request costs in Redis (round trips and commands, per script), how big a stored
 // record is, and whether replay and first-request latency stay flat from 10k to 1M stored records.
 import { performance } from 'node:perf_hooks'
-import { createOrder, recordKey, resetStore, seedReplay, requestHeaders, orderBody, type Answer } from './fixture.js'
+import { createOrder, recordKey, resetStore, seedPeer, seedReplay, requestHeaders, orderBody, type Answer } from './fixture.js'
 import type { Target } from './load.js'
 import {
   commandStats, fillRecords, memoryUsage, monitorSample, perRequest, subtract, total, usedMemory, type Counts
@@ -52,12 +52,16 @@ export async function redisCostScenario (ctx: ScenarioContext): Promise<Record<s
   const { fixture, options, log } = ctx
   await resetStore(fixture)
   const seed = await seedReplay(fixture, 'cost-seed')
+  await seedPeer(seed, fixture.replayPeer)
   const cases: Array<{ name: string, send: (i: number) => Promise<Answer> }> = [
     { name: 'replay', send: async () => await createOrder(fixture.service, seed.key) },
     { name: 'replayNoCache', send: async () => await createOrder(fixture.serviceNoCache, seed.key) },
     { name: 'firstRequest', send: async (i) => await createOrder(fixture.service, `cost-first-${i}`) },
+    { name: 'firstRequestNoRisk', send: async (i) => await createOrder(fixture.serviceNoRisk, `cost-norisk-${i}`) },
     { name: 'baselineReplay', send: async () => await createOrder(fixture.replayBaseline, seed.key) },
-    { name: 'baselineFirstRequest', send: async (i) => await createOrder(fixture.firstRequestBaseline, `cost-base-${i}`) }
+    { name: 'baselineFirstRequest', send: async (i) => await createOrder(fixture.firstRequestBaseline, `cost-base-${i}`) },
+    { name: 'peerReplay', send: async () => await createOrder(fixture.replayPeer, seed.key) },
+    { name: 'peerFirstRequest', send: async (i) => await createOrder(fixture.firstRequestPeer, `cost-peer-${i}`) }
   ]
   const results: Record<string, RedisCost> = {}
   for (const { name, send } of cases) {
