@@ -81,6 +81,9 @@ async function rateLimitPlugin (fastify: FastifyInstance): Promise<void> {
     allowList: (request) => request.routeOptions.config.auth === 'public',
     // Runs after authentication (a route hook, after the auth plugin's onRequest hook), so the client id is known.
     keyGenerator: (request) => `${request.clientId}:${request.clientId === 'anonymous' ? request.ip : ''}`,
+    // The X-RateLimit-* headers go on a 429 only (with Retry-After): on every other answer they would cost three
+    // header lines for a count no caller of this internal API reads.
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) =>
       Object.assign(new RateLimitedError(Math.ceil(context.ttl / 1000)), { statusCode: 429 })
   })
