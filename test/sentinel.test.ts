@@ -23,7 +23,9 @@ t.test('the master found through Sentinel, and followed through a failover', asy
     await replica.stop()
     await master.stop()
   })
-  await until(async () => (await primary.info('replication')).includes('connected_slaves:1'))
+  // Connected is not enough: WAIT counts only a replica past its initial sync (state=online), which a loaded machine
+  // may take seconds to reach.
+  await until(async () => /slave0:.*state=online/.test(await primary.info('replication')))
   await until(async () => (await watch.call('SENTINEL', 'REPLICAS', 'mymaster') as unknown[]).length === 1)
 
   const rzp = await emulator(t)
@@ -40,7 +42,9 @@ t.test('the master found through Sentinel, and followed through a failover', asy
   })
   const first = await order('sentinel-1')
   t.equal(first.statusCode, 201, 'an order on the master the Sentinel names')
-  t.ok(Number(await primary.call('WAIT', 1, 5000)) >= 1, 'the replica has it too')
+  let acknowledged = false
+  await until(async () => (acknowledged = Number(await primary.call('WAIT', 1, 1000)) >= 1))
+  t.ok(acknowledged, 'the replica has it too')
 
   await watch.call('SENTINEL', 'FAILOVER', 'mymaster')
   await until(async () => (await watch.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster') as string[])[1] === String(replica.port))
