@@ -18,6 +18,7 @@ import {
 import type { StoredResponse } from '../src/idempotency/record.js'
 import { waitForCompletion } from '../src/idempotency/wait.js'
 import { StoreUnavailableError } from '../src/store/store.js'
+import { labelledChildren } from './metrics.js'
 
 export interface IdempotencyRouteOptions {
   /** Response headers replayed besides content-type and location. */
@@ -66,17 +67,10 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     parseJson(request, body as string, done)
   })
 
-  // One counter child per route and outcome, found by one string key (prom-client hashes the labels on each inc).
-  const outcomes = new Map<string, { inc (): void }>()
+  const outcomes = labelledChildren(metrics.idempotency)
   function count (request: FastifyRequest, outcome: string): void {
     const route = request.routeOptions.url ?? ''
-    const key = `${route} ${outcome}`
-    let child = outcomes.get(key)
-    if (child === undefined) {
-      child = metrics.idempotency.labels({ route, outcome })
-      outcomes.set(key, child)
-    }
-    child.inc()
+    outcomes(`${route} ${outcome}`, { route, outcome }).inc()
   }
 
   function failure (request: FastifyRequest, reason: string): void {
@@ -144,6 +138,12 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     }
   }
 
+  /** Keeps a completed record in the local cache until just before it expires in the store, with the raw body it matched. */
+  function remember (request: FastifyRequest, keys: IdempotencyKeys, response: StoredResponse): void {
+    const raw = request.rawJsonBody
+    cache.set(keys.record, response, response.createdAt + response.ttlSeconds * 1000 - 1000, raw === null ? undefined : rawBodyHash(raw))
+  }
+
   /** The seconds a caller asked to wait (Prefer: wait=N), capped; undefined when it did not ask. */
   function waitedSeconds (request: FastifyRequest): number | undefined {
     const preferred = preferredWaitSeconds(request.headers.prefer)
@@ -203,8 +203,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
 
     if (result.state === 'completed') {
       replay(request, reply, result.response, fingerprint, waited, 'replayed')
-      cache.set(keys.record, result.response, result.response.createdAt + result.response.ttlSeconds * 1000 - 1000,
-        raw === null ? undefined : rawBodyHash(raw))
+      remember(request, keys, result.response)
       return reply
     }
     if (result.state === 'bound-elsewhere') {
@@ -261,9 +260,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     try {
       const outcome = await store.complete(execution.keys, execution.lease.lock, response)
       if (outcome === 'stored') {
-        const raw = request.rawJsonBody
-        cache.set(execution.keys.record, response, response.createdAt + response.ttlSeconds * 1000 - 1000,
-          raw === null ? undefined : rawBodyHash(raw))
+        remember(request, execution.keys, response)
       } else if (outcome === 'stored-after-expiry') {
         request.log.warn({ key: execution.key }, 'idempotency lock had expired unclaimed; response stored')
         failure(request, 'lock_expired')

@@ -180,20 +180,30 @@ async function metricsPlugin (fastify: FastifyInstance): Promise<void> {
   fastify.decorate('metricsRegistry', registry)
   fastify.decorate('metrics', createMetrics(registry))
 
-  // One child per method, route and status, found by one string key: prom-client's own lookup sorts and hashes the
-  // labels on every call. Synchronous, so the response never waits on a promise for its metrics.
-  const durations = new Map<string, { observe (seconds: number): void }>()
+  // Synchronous, so the response never waits on a promise for its metrics.
+  const durations = labelledChildren(fastify.metrics.httpDuration)
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    const key = `${request.method} ${route} ${reply.statusCode}`
-    let child = durations.get(key)
-    if (child === undefined) {
-      child = fastify.metrics.httpDuration.labels({ method: request.method, route, status: String(reply.statusCode) })
-      durations.set(key, child)
-    }
-    child.observe(reply.elapsedTime / 1000)
+    durations(`${request.method} ${route} ${reply.statusCode}`, { method: request.method, route, status: String(reply.statusCode) })
+      .observe(reply.elapsedTime / 1000)
     done()
   })
+}
+
+/**
+ * A metric's children found by one string key naming their labels: prom-client's own lookup by label object sorts
+ * and hashes the labels on every call. The key must be a function of the labels.
+ */
+export function labelledChildren<Labels, Child> (metric: { labels (labels: Labels): Child }): (key: string, labels: Labels) => Child {
+  const children = new Map<string, Child>()
+  return (key, labels) => {
+    let child = children.get(key)
+    if (child === undefined) {
+      child = metric.labels(labels)
+      children.set(key, child)
+    }
+    return child
+  }
 }
 
 export default fp(metricsPlugin, { name: 'metrics' })
