@@ -9,30 +9,21 @@ const settings = JSON.parse(document.getElementById('demo-settings').textContent
 const byId = (id) => document.getElementById(id)
 
 const tabStorage = openTabStorage()
-const keyStore = tabStorage === undefined ? new MemoryKeyStore() : new SessionStorageKeyStore(tabStorage)
+// Where the tab keeps its state across a reload: the client's keys, and the page's own (its cart, session, token).
+const tabStore = (prefix) => tabStorage === undefined ? new MemoryKeyStore() : new SessionStorageKeyStore(tabStorage, prefix)
+const keyStore = tabStore(undefined)
+const pageState = tabStore('demo:')
 const variants = new Map()
 let client = makeClient()
 let busy = false
 
-/** Session storage, or undefined where the browser refuses it (keys then last as long as the page). */
+/** Session storage, or undefined where the browser refuses it (state then lasts as long as the page). */
 function openTabStorage () {
   try {
     return window.sessionStorage
   } catch {
     return undefined
   }
-}
-
-function recall (name) {
-  return tabStorage?.getItem(`demo:${name}`) ?? undefined
-}
-
-function remember (name, value) {
-  tabStorage?.setItem(`demo:${name}`, value)
-}
-
-function forget (name) {
-  tabStorage?.removeItem(`demo:${name}`)
 }
 
 function makeClient () {
@@ -42,10 +33,10 @@ function makeClient () {
 
 /** The shopper's session for the service's risk rules: one per tab. */
 function sessionId () {
-  let id = recall('session')
+  let id = pageState.get('session')
   if (id === undefined) {
     id = `sess_${newIdempotencyKey().replace(/-/g, '').slice(0, 20)}`
-    remember('session', id)
+    pageState.set('session', id)
   }
   return id
 }
@@ -86,7 +77,7 @@ function currentCart () {
 
 /** The cart of the payment under way in this tab (it survives a reload with the key), or undefined. */
 function pendingCart () {
-  const saved = recall('cart')
+  const saved = pageState.get('cart')
   return saved === undefined ? undefined : JSON.parse(saved)
 }
 
@@ -124,7 +115,7 @@ async function pay () {
     if (key === undefined) {
       key = newIdempotencyKey()
       await keyStore.set(operationId, key)
-      remember('cart', JSON.stringify(cart))
+      pageState.set('cart', JSON.stringify(cart))
       step('key', `Idempotency key created: ${key}`)
     } else {
       step('key', `Idempotency key kept from the last attempt: ${key}`)
@@ -145,13 +136,13 @@ async function createOrder (cart, variant) {
     step('order', order.replayed
       ? `Order ${order.orderId} replayed: the same key got the first answer back (stock reserved until ${until})`
       : `Order ${order.orderId} created for ${money(order.amount, order.currency)}; stock reserved until ${until}`)
-    remember('cart', JSON.stringify({ ...cart, orderId: order.orderId, expiresAt: order.reservationExpiresAt }))
+    pageState.set('cart', JSON.stringify({ ...cart, orderId: order.orderId, expiresAt: order.reservationExpiresAt }))
     return order
   } catch (err) {
     // A refusal (out of stock, a changed price) is final for this key; a 5xx or a network failure is not.
     if (err instanceof PaymentApiError && err.statusCode >= 400 && err.statusCode < 500) {
       await client.handlePaymentFailure(operationId)
-      forget('cart')
+      pageState.delete('cart')
       step('error', `${describe(err)}. The key is dropped: the next attempt is a new request.`, 'fail')
       setBusy(false)
       await refreshVariant()
@@ -192,7 +183,7 @@ async function verify (order, response) {
     const verified = await client.verifyPayment(response)
     step('verified', `Payment ${response.razorpay_payment_id} verified: Razorpay reports it ${verified.status === 'paid' ? 'captured' : verified.status}`)
     await client.confirmPaymentSuccess(operationId)
-    forget('cart')
+    pageState.delete('cart')
     step('paid', `Order ${verified.orderId} is paid. The key is cleared: the next order gets a new one.`)
     byId('paid-text').textContent = `Order ${verified.orderId}: ${money(verified.amount, verified.currency)}, payment ${response.razorpay_payment_id}.`
     show('paid')
@@ -222,16 +213,16 @@ async function startOver () {
     step('paid', `Order ${orderId} was paid meanwhile: nothing to cancel.`)
     await client.confirmPaymentSuccess(operationId)
   }
-  forget('cart')
+  pageState.delete('cart')
   show(undefined)
 }
 
 async function init () {
   if (settings.requiresToken) {
     byId('token-field').hidden = false
-    byId('token').value = recall('token') ?? ''
+    byId('token').value = pageState.get('token') ?? ''
     byId('token').addEventListener('change', () => {
-      remember('token', byId('token').value.trim())
+      pageState.set('token', byId('token').value.trim())
       client = makeClient()
       refreshVariant()
     })
