@@ -14,13 +14,16 @@ declare module 'fastify' {
   }
 }
 
-/** Fail fast while Redis is away (the routes answer 503), and reconnect in the background. */
-const connectionOptions: RedisOptions = {
+/**
+ * Fail fast while Redis is away (the routes answer 503), and reconnect in the background. No auto-pipelining: a
+ * request's commands are few and mostly sequential, and batching them cost more CPU than the writes it saved
+ * (docs/PERFORMANCE.md). Exported for the bench's baseline, which must pay the same client costs.
+ */
+export const connectionOptions: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   commandTimeout: 2000,
   connectTimeout: 5000,
-  enableAutoPipelining: true,
   retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000)
 }
 
@@ -41,7 +44,6 @@ async function storePlugin (fastify: FastifyInstance): Promise<void> {
   const client = REDIS_CLUSTER_NODES !== undefined
     ? new Cluster(parseClusterNodes(REDIS_CLUSTER_NODES), {
       enableOfflineQueue: false,
-      enableAutoPipelining: true,
       clusterRetryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
       redisOptions: connectionOptions
     })

@@ -2,14 +2,13 @@
 // (`BASELINE=replay|first-request`): the physical limit of the design, with the service's logging and nothing else.
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
+import { connectionOptions } from '../../plugins/redis.js'
 import { bareApp, benchGateway, benchRoutePath, createOrderAt, required, serve, type OrderBody } from './bare-app.js'
 
 /** Replay's limit: one Redis GET of a stored body the size of the service's answer, sent back as it is. */
 function replayBaseline (app: FastifyInstance, env: NodeJS.ProcessEnv): () => Promise<void> {
   // The service's connection settings (plugins/redis.ts), so both pay the same client costs.
-  const redis = new Redis(required(env, 'REDIS_URL'), {
-    enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 5000, enableAutoPipelining: true
-  })
+  const redis = new Redis(required(env, 'REDIS_URL'), connectionOptions)
   const key = required(env, 'BASELINE_BODY_KEY')
   app.post(benchRoutePath, async (_request, reply) => {
     const body = await redis.get(key)
