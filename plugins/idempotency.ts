@@ -9,6 +9,7 @@ import {
 } from '../src/errors.js'
 import type { IdempotencyContext } from '../src/idempotency/context.js'
 import { CompletedCache } from '../src/idempotency/completed-cache.js'
+import { RecentScopes } from '../src/idempotency/recent-scopes.js'
 import { requestFingerprint } from '../src/idempotency/fingerprint.js'
 import { Execution, type ExecutionEvents } from '../src/idempotency/execution.js'
 import { IdempotencyStore, lockValue, type AcquireResult, type Lease } from '../src/idempotency/idempotency-store.js'
@@ -23,6 +24,14 @@ import { labelledChildren } from './metrics.js'
 export interface IdempotencyRouteOptions {
   /** Response headers replayed besides content-type and location. */
   replayHeaders?: string[]
+  /**
+   * Work a first request starts with, sent together with taking the lock rather than after it (one round trip less).
+   * It is called with the execution id a first request gets, only for a key this instance has not seen lately, and
+   * returns what takes the work back; that runs at once when the lock goes to anything else (a replay, a request
+   * in progress, an earlier execution resumed, a failure), so the handler must use the work only for a first request
+   * of that very execution id, and start it itself otherwise.
+   */
+  startWithLock?: (request: FastifyRequest, executionId: string) => () => void
 }
 
 declare module 'fastify' {
@@ -41,6 +50,8 @@ declare module 'fastify' {
 const rawBodyHash = (raw: string): string => hash('sha256', raw, 'base64url')
 
 const alwaysReplayed = ['content-type', 'location']
+/** Keys remembered as seen by this instance (about 100 bytes each), whatever the local cache of records holds. */
+const recentScopesKept = 10_000
 const storeRetryAfterSeconds = '1'
 const inProgressRetryAfterSeconds = '1'
 
@@ -52,6 +63,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
   const config = fastify.config
   const store = new IdempotencyStore(fastify.store)
   const cache = new CompletedCache(config.IDEMPOTENCY_LOCAL_CACHE_ENTRIES)
+  const recentScopes = new RecentScopes(recentScopesKept)
   const lockTtlMs = config.IDEMPOTENCY_LOCK_TTL_SECONDS * 1000
   const metrics = fastify.metrics
 
@@ -116,9 +128,15 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
   }
 
   async function acquire (request: FastifyRequest, keys: IdempotencyKeys, lease: Lease, fingerprint: string,
-    waitSeconds: number): Promise<AcquireResult> {
+    waitSeconds: number, takeBack: (() => void) | undefined): Promise<AcquireResult> {
     try {
-      const first = await store.acquire(keys, lease)
+      let first: AcquireResult | undefined
+      try {
+        first = await store.acquire(keys, lease)
+      } finally {
+        // Work started with the lock stands only when the lock went to a first request of its execution id.
+        if (takeBack !== undefined && !(first?.state === 'acquired' && first.executionId === lease.executionId)) takeBack()
+      }
       if (first.state !== 'in-progress' || waitSeconds === 0 || first.fingerprint !== fingerprint) return first
       return await waitForCompletion(store, keys, lease, waitSeconds * 1000)
     } catch (err) {
@@ -140,6 +158,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
 
   /** Keeps a completed record in the local cache until just before it expires in the store, with the raw body it matched. */
   function remember (request: FastifyRequest, keys: IdempotencyKeys, response: StoredResponse): void {
+    if (!cache.enabled) return
     const raw = request.rawJsonBody
     cache.set(keys.record, response, response.createdAt + response.ttlSeconds * 1000 - 1000, raw === null ? undefined : rawBodyHash(raw))
   }
@@ -171,7 +190,8 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     send(request, reply, entry.response, waitedSeconds(request), 'cached_replay')
   }
 
-  async function begin (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  async function begin (request: FastifyRequest, reply: FastifyReply,
+    options: IdempotencyRouteOptions): Promise<FastifyReply | undefined> {
     const method = request.method
     const route = request.routeOptions.url ?? request.url
     const header = request.headers['idempotency-key'] as string | undefined
@@ -199,7 +219,10 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       fingerprint,
       executionId: token.replaceAll('-', '')
     }
-    const result = await acquire(request, keys, lease, fingerprint, waitSeconds)
+    // A key this instance has not seen lately is most likely new: its first work need not wait for the lock's answer.
+    const startWithLock = options.startWithLock
+    const takeBack = startWithLock !== undefined && recentScopes.add(scope) ? startWithLock(request, lease.executionId) : undefined
+    const result = await acquire(request, keys, lease, fingerprint, waitSeconds, takeBack)
 
     if (result.state === 'completed') {
       replay(request, reply, result.response, fingerprint, waited, 'replayed')
@@ -303,7 +326,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       done()
     }]
     route.preValidation = [replayVerifiedRepeat, ...toArray(route.preValidation)]
-    route.preHandler = [...toArray(route.preHandler), begin]
+    route.preHandler = [...toArray(route.preHandler), async (request: FastifyRequest, reply: FastifyReply) => await begin(request, reply, options)]
     route.onSend = [...toArray(route.onSend), (request: FastifyRequest, reply: FastifyReply, payload: unknown,
       done: (err: Error | null, payload?: unknown) => void) => {
       if (!(request.idempotency instanceof Execution)) return done(null, payload)

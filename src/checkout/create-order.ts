@@ -12,7 +12,7 @@ import {
 } from '../errors.js'
 import { providerFailureOf, type RazorpayGateway, type RazorpayOrder } from '../razorpay/gateway.js'
 import { OrderStatuses, type OrderRecord, type OrderStore } from '../orders/order-store.js'
-import type { RiskGuard } from '../risk/risk-guard.js'
+import type { OrderAdmission, RiskGuard } from '../risk/risk-guard.js'
 
 export interface CreateOrderDependencies {
   catalog: Catalog
@@ -27,18 +27,34 @@ export interface CreateOrderDependencies {
 
 const razorpayOrderCheckpoint = 'razorpay_order_id'
 
-export async function createOrder (deps: CreateOrderDependencies, clientId: string, body: CreateOrderBody,
-  attempt: IdempotentAttempt): Promise<CreateOrderResponse> {
+/**
+ * The risk admission of a create-order request as the first of an execution. The route starts it together with the
+ * idempotency lock (one round trip less); the ids it counts are the ones that execution's order uses.
+ */
+export function startOrderAdmission (deps: CreateOrderDependencies, clientId: string, body: CreateOrderBody,
+  executionId: string): OrderAdmission {
   const now = deps.now ?? Date.now
+  return deps.risk.startOrderAdmission(clientId, body.sessionId, body.customer, {
+    executionId,
+    amount: body.amount,
+    reservationId: `res_${executionId}`,
+    reservationExpiresAt: now() + deps.reservationTtlSeconds * 1000
+  })
+}
+
+/** `started` is the admission sent with the lock; it stands only for the execution the lock went to. */
+export async function createOrder (deps: CreateOrderDependencies, clientId: string, body: CreateOrderBody,
+  attempt: IdempotentAttempt, started?: OrderAdmission): Promise<CreateOrderResponse> {
+  const admission = started !== undefined && !started.withdrawn && started.executionId === attempt.executionId
+    ? started
+    : startOrderAdmission(deps, clientId, body, attempt.executionId)
   const currency = body.currency ?? 'INR'
   // At most 40 characters, as Razorpay requires of a receipt.
   const receipt = `rcpt_${attempt.executionId}`
-  const reservationId = `res_${attempt.executionId}`
-  const expiresAt = now() + deps.reservationTtlSeconds * 1000
+  const { reservationId, reservationExpiresAt: expiresAt } = admission
 
   // Before anything is reserved or sent to Razorpay; a refusal throws 403 RISK_REJECTED.
-  await deps.risk.admitOrder(clientId, body.sessionId, body.customer,
-    { executionId: attempt.executionId, amount: body.amount, reservationId, reservationExpiresAt: expiresAt })
+  await admission.admitted()
   try {
     return await createAdmittedOrder(deps, clientId, body, attempt, { currency, receipt, reservationId, expiresAt })
   } catch (err) {

@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js'
 import type { CommerceLogger } from '../commerce.js'
 import { RiskRejectedError } from '../errors.js'
 import type { OrderRecord } from '../orders/order-store.js'
-import type { RiskDecision, RiskRule, RiskRules } from './risk-rules.js'
+import type { OrderAttempt, RiskDecision, RiskRule, RiskRules } from './risk-rules.js'
 import type { EndCustomer, RiskSubjects, SubjectHasher } from './subjects.js'
 
 /** The parts of a Razorpay payment that identify how the shopper paid; only their hash is kept. */
@@ -14,6 +14,20 @@ export interface PaymentInstrument {
   vpa?: string | null
   email?: string | null
   contact?: string | null
+}
+
+/** An order's admission by the risk rules, under way. */
+export interface OrderAdmission {
+  readonly executionId: string
+  readonly amount: number
+  readonly reservationId: string
+  readonly reservationExpiresAt: number
+  /** True once `withdraw` was called: the admission no longer stands. */
+  readonly withdrawn: boolean
+  /** Resolves when admitted; throws 403 RISK_REJECTED (audited and counted) when refused, or the store's error. */
+  admitted (): Promise<void>
+  /** Takes back what the admission counted: the request was not the first of its execution. Never throws. */
+  withdraw (): Promise<void>
 }
 
 export interface RiskGuardOptions {
@@ -42,13 +56,39 @@ export class RiskGuard {
     return this.#options.hasher.customerRef(clientId, customer)
   }
 
-  /** Admits a first create-order request (a retry of the same execution is admitted without counting again). */
-  async admitOrder (clientId: string, sessionId: string | undefined, customer: EndCustomer | undefined, attempt: {
-    executionId: string, amount: number, reservationId: string, reservationExpiresAt: number
-  }): Promise<void> {
-    const subjects = this.#options.hasher.subjects(clientId, sessionId, customer)
-    const decision = await this.#options.rules.admitOrder({ subjects, ...attempt }, this.#now())
-    await this.#enforce(decision, subjects, undefined)
+  /**
+   * Starts admitting a create-order request as the first of its execution, counting it when admitted (a retry of the
+   * same execution is admitted without counting again). It may be sent before the request is known to be a first
+   * one: `withdraw` then takes back what it counted.
+   */
+  startOrderAdmission (clientId: string, sessionId: string | undefined, customer: EndCustomer | undefined,
+    attempt: { executionId: string, amount: number, reservationId: string, reservationExpiresAt: number }): OrderAdmission {
+    const order: OrderAttempt = { subjects: this.#options.hasher.subjects(clientId, sessionId, customer), ...attempt }
+    const now = this.#now()
+    // Settled at once: an admission nobody awaits yet (the lock is still being taken) must not fail unhandled.
+    const outcome: Promise<{ decision: RiskDecision } | { err: unknown }> = this.#options.rules.admitOrder(order, now)
+      .then(decision => ({ decision }), (err: unknown) => ({ err }))
+    let withdrawn = false
+    return {
+      ...attempt,
+      get withdrawn () { return withdrawn },
+      admitted: async () => {
+        const settled = await outcome
+        if ('err' in settled) throw settled.err
+        await this.#enforce(settled.decision, order.subjects, undefined)
+      },
+      withdraw: async () => {
+        withdrawn = true
+        const settled = await outcome
+        // A refusal or a repeat counted nothing; a failed call may have counted, and taking back is idempotent.
+        if ('decision' in settled && !(settled.decision.admitted && !settled.decision.again)) return
+        try {
+          await this.#options.rules.withdrawOrder(order, now)
+        } catch (err) {
+          this.#options.log.warn({ err, reservationId: attempt.reservationId }, 'could not withdraw an order admission from the risk rules; its counts end with their windows')
+        }
+      }
+    }
   }
 
   /** Admits a caller's payment confirmation for an order: deny lists and the order's card-testing locks. */

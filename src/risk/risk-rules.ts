@@ -16,6 +16,7 @@ function defineRiskScript (name: string): StoreScript {
 /** Exported for the bench, which names the scripts it sees by their hash. */
 export const riskScripts = {
   admitOrder: defineRiskScript('admit-order'),
+  withdrawOrder: defineRiskScript('withdraw-order'),
   admitPayment: defineRiskScript('admit-payment'),
   recordFailure: defineRiskScript('record-failure'),
   countSignatureFailure: defineRiskScript('count-signature-failure'),
@@ -93,6 +94,18 @@ export class RiskRules {
       keys.customerListField, flag(attempt.subjects.session), flag(attempt.subjects.customer),
       this.#orderLimits, admittedTtlSeconds
     ]))
+  }
+
+  /**
+   * Takes back the counts and hold of an admitted execution that was not a first request after all (`now` is the
+   * admission's). True when there was something to take back; a refused or already withdrawn execution has nothing.
+   */
+  async withdrawOrder (attempt: OrderAttempt, now: number): Promise<boolean> {
+    const keys = riskKeys(attempt.subjects)
+    return await this.#store.eval(riskScripts.withdrawOrder, [
+      keys.admitted(attempt.executionId), keys.clientOrders, keys.customerOrders, keys.clientAmount, keys.customerAmount,
+      keys.clientHolds, keys.sessionHolds
+    ], [now, attempt.amount, attempt.reservationId, flag(attempt.subjects.customer)]) === 1
   }
 
   /** Deny lists and the order's locks, before a caller's payment confirmation is looked at. */

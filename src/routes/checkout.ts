@@ -1,13 +1,14 @@
 // POST /api/checkout/create-order: idempotent order creation with server-side pricing and stock reservation.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { CreateOrderBodySchema, CreateOrderResponseSchema } from '../../schemas/checkout.js'
+import { CreateOrderBodySchema, CreateOrderResponseSchema, type CreateOrderBody } from '../../schemas/checkout.js'
 import { ErrorResponses } from '../../schemas/common.js'
 import { OrderSchema } from '../../schemas/order.js'
 import { VerifyPaymentBodySchema } from '../../schemas/payment.js'
-import { createOrder } from '../checkout/create-order.js'
+import { createOrder, startOrderAdmission } from '../checkout/create-order.js'
 import { OrderNotFoundError, PaymentSignatureInvalidError } from '../errors.js'
 import { confirmPayment } from '../payments/confirm-payment.js'
+import type { OrderAdmission } from '../risk/risk-guard.js'
 import { publicOrder } from './orders.js'
 
 export default async function checkoutRoutes (app: FastifyInstance): Promise<void> {
@@ -22,8 +23,17 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     reconcileDelaySeconds: fastify.config.RECONCILE_DELAY_SECONDS
   }
 
+  // The risk admission goes out with the idempotency lock; the handler uses it when the lock went to its execution.
+  const admissions = new WeakMap<FastifyRequest, OrderAdmission>()
+  function startAdmissionWithLock (request: FastifyRequest, executionId: string): () => void {
+    const admission = startOrderAdmission(deps, request.clientId, request.body as CreateOrderBody, executionId)
+    admissions.set(request, admission)
+    // withdraw() never throws: it logs what it could not take back.
+    return () => { admission.withdraw().catch(() => {}) }
+  }
+
   fastify.post('/api/checkout/create-order', {
-    config: { auth: 'client', idempotency: true },
+    config: { auth: 'client', idempotency: { startWithLock: startAdmissionWithLock } },
     schema: {
       tags: ['checkout'],
       operationId: 'createOrder',
@@ -43,7 +53,7 @@ export default async function checkoutRoutes (app: FastifyInstance): Promise<voi
     // The idempotency plugin sets the context on every request that reaches this handler.
     const attempt = request.idempotency
     if (attempt === null) throw new Error('create-order ran without its idempotency context')
-    const order = await createOrder(deps, request.clientId, request.body, attempt)
+    const order = await createOrder(deps, request.clientId, request.body, attempt, admissions.get(request))
     return await reply.code(201).send(order)
   })
 

@@ -123,6 +123,24 @@ for (const [kind, makeStore] of Object.entries(stores)) {
     t.match(await rules.admitOrder(attempt(subjects), T0), { admitted: false, rule: 'client_order_velocity', count: '2' })
   })
 
+  t.test(`${kind}: a withdrawn admission takes back its counts and its hold, once, and a refusal has nothing to take back`, async t => {
+    const store = await makeStore(t)
+    const rules = new RiskRules(store, { ...off, customerOrdersPerMinute: 2, clientAmountPerHour: 3000, sessionOpenReservations: 2 })
+    const subjects = () => hasher.subjects('shop', 'sess-w', { id: 'walt' })
+    const kept = attempt(subjects())
+    t.ok((await rules.admitOrder(kept, T0)).admitted)
+    const speculative = attempt(subjects())
+    t.ok((await rules.admitOrder(speculative, T0 + 10)).admitted)
+    t.equal(await rules.withdrawOrder(speculative, T0 + 10), true, 'withdrawn')
+    t.equal(await rules.withdrawOrder(speculative, T0 + 10), false, 'and never twice')
+    const refused = attempt(subjects(), { amount: 5000 })
+    t.match(await rules.admitOrder(refused, T0 + 20), { admitted: false, rule: 'client_amount_velocity', count: '1000' })
+    t.equal(await rules.withdrawOrder(refused, T0 + 20), false, 'a refusal counted nothing')
+    t.ok((await rules.admitOrder(attempt(subjects(), { amount: 2000 }), T0 + 30)).admitted,
+      'the withdrawn order counts in neither the customer\'s orders, the client\'s amount nor the session\'s holds')
+    t.match(await rules.admitOrder(attempt(subjects()), T0 + 40), { admitted: false, rule: 'customer_order_velocity', count: '2' })
+  })
+
   t.test(`${kind}: failed payments lock the order and refuse the session and the customer, once per payment`, async t => {
     const store = await makeStore(t)
     const rules = new RiskRules(store, { ...off, orderFailedPaymentsPerHour: 3, sessionFailedPaymentsPerHour: 4, customerFailedPaymentsPerHour: 5 })
