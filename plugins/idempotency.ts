@@ -1,6 +1,6 @@
 // Exactly-once requests. A route opts in with `config: { idempotency: true }` (or options); its first request
 // runs the handler under a lock, the response (status < 500) is stored, and every repeat replays it byte for byte.
-import { hash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import {
@@ -42,12 +42,14 @@ declare module 'fastify' {
     idempotency: IdempotencyContext | null
     /** The JSON body as it arrived, before parsing: a repeat with the same bytes replays before validation. */
     rawJsonBody: string | null
-    /** The scope and Redis keys of this request's Idempotency-Key, once worked out. */
-    idempotencyScope: { scope: string, keys: IdempotencyKeys } | null
   }
 }
 
-const rawBodyHash = (raw: string): string => hash('sha256', raw, 'base64url')
+/**
+ * Raw bodies up to this length are kept with a cached record, to recognise a repeat with the same bytes by comparing
+ * them (cheaper than hashing); a longer one (whitespace can pad a valid body up to the body limit) is not kept.
+ */
+const maxVerifiedRawBodyLength = 4096
 
 const alwaysReplayed = ['content-type', 'location']
 /** Keys remembered as seen by this instance (about 100 bytes each), whatever the local cache of records holds. */
@@ -69,7 +71,6 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
 
   fastify.decorateRequest('idempotency', null)
   fastify.decorateRequest('rawJsonBody', null)
-  fastify.decorateRequest('idempotencyScope', null)
 
   // Fastify's own JSON parser (same limits, same prototype-poisoning refusal), keeping the text it parsed.
   const parseJson = fastify.getDefaultJsonParser('error', 'error')
@@ -157,24 +158,20 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
   }
 
   /** Keeps a completed record in the local cache until just before it expires in the store, with the raw body it matched. */
-  function remember (request: FastifyRequest, keys: IdempotencyKeys, response: StoredResponse): void {
+  function remember (request: FastifyRequest, key: string, response: StoredResponse): void {
     if (!cache.enabled) return
-    const raw = request.rawJsonBody
-    cache.set(keys.record, response, response.createdAt + response.ttlSeconds * 1000 - 1000, raw === null ? undefined : rawBodyHash(raw))
+    cache.set(cacheKey(request, key), response, response.createdAt + response.ttlSeconds * 1000 - 1000, verifiable(request.rawJsonBody))
+  }
+
+  /** What scopeHash hashes, unhashed: the local cache needs no bounded Redis key, and a replay from it no SHA-256. */
+  function cacheKey (request: FastifyRequest, key: string): string {
+    return `${request.clientId}\n${request.method}\n${request.routeOptions.url ?? request.url}\n${key}`
   }
 
   /** The seconds a caller asked to wait (Prefer: wait=N), capped; undefined when it did not ask. */
   function waitedSeconds (request: FastifyRequest): number | undefined {
     const preferred = preferredWaitSeconds(request.headers.prefer)
     return preferred === undefined ? undefined : Math.min(preferred, config.IDEMPOTENCY_MAX_WAIT_SECONDS)
-  }
-
-  function scopeOf (request: FastifyRequest, key: string): { scope: string, keys: IdempotencyKeys } {
-    if (request.idempotencyScope === null) {
-      const scope = scopeHash(request.clientId, request.method, request.routeOptions.url ?? request.url, key)
-      request.idempotencyScope = { scope, keys: idempotencyKeys(scope) }
-    }
-    return request.idempotencyScope
   }
 
   /**
@@ -185,8 +182,8 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     const header = request.headers['idempotency-key']
     const raw = request.rawJsonBody
     if (typeof header !== 'string' || raw === null || cache.size === 0) return done()
-    const entry = cache.get(scopeOf(request, header).keys.record)
-    if (entry?.verifiedRawBody === undefined || entry.verifiedRawBody !== rawBodyHash(raw)) return done()
+    const entry = cache.get(cacheKey(request, header))
+    if (entry?.verifiedRawBody === undefined || entry.verifiedRawBody !== raw) return done()
     send(request, reply, entry.response, waitedSeconds(request), 'cached_replay')
   }
 
@@ -197,19 +194,19 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     const header = request.headers['idempotency-key'] as string | undefined
     const fingerprint = requestFingerprint(method, route, request.body)
     const key = header ?? derivedKey(fingerprint)
-    const { scope, keys } = scopeOf(request, key)
-
     // A caller that asked to wait is told the preference applied whenever it gets the first answer.
     const waited = waitedSeconds(request)
     const waitSeconds = waited ?? 0
-    const raw = request.rawJsonBody
 
-    const cached = cache.get(keys.record)
+    const cached = cache.get(cacheKey(request, key))
     if (cached !== undefined) {
       replay(request, reply, cached.response, fingerprint, waited, 'cached_replay')
-      if (raw !== null) cached.verifiedRawBody = rawBodyHash(raw)
+      cached.verifiedRawBody = verifiable(request.rawJsonBody) ?? cached.verifiedRawBody
       return reply
     }
+
+    const scope = scopeHash(request.clientId, method, route, key)
+    const keys = idempotencyKeys(scope)
 
     const token = randomUUID()
     const lease: Lease = {
@@ -226,7 +223,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
 
     if (result.state === 'completed') {
       replay(request, reply, result.response, fingerprint, waited, 'replayed')
-      remember(request, keys, result.response)
+      remember(request, key, result.response)
       return reply
     }
     if (result.state === 'bound-elsewhere') {
@@ -283,7 +280,7 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
     try {
       const outcome = await store.complete(execution.keys, execution.lease.lock, response)
       if (outcome === 'stored') {
-        remember(request, execution.keys, response)
+        remember(request, execution.key, response)
       } else if (outcome === 'stored-after-expiry') {
         request.log.warn({ key: execution.key }, 'idempotency lock had expired unclaimed; response stored')
         failure(request, 'lock_expired')
@@ -339,6 +336,10 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
       release(request, execution).then(() => done(), done)
     }]
   })
+}
+
+function verifiable (raw: string | null): string | undefined {
+  return raw === null || raw.length > maxVerifiedRawBodyLength ? undefined : raw
 }
 
 function toArray<T> (value: T | T[] | undefined): T[] {

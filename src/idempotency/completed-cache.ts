@@ -1,13 +1,13 @@
 // A small bounded cache of completed records. A record never changes until it expires, so an instance may
-// serve repeats from memory with no round trip; each entry expires with its record. An entry also remembers the
-// hash of a raw request body already found to match the record's fingerprint: a repeat sent with those same bytes
-// is recognised before its body is validated or canonicalised.
+// serve repeats from memory with no round trip; each entry expires with its record. An entry also remembers a raw
+// request body already found to match the record's fingerprint: a repeat sent with those same bytes is recognised
+// before its body is validated or canonicalised.
 import type { StoredResponse } from './record.js'
 
 export interface CachedRecord {
   response: StoredResponse
   expiresAt: number
-  /** SHA-256 of raw body bytes whose canonical form gave `response.fingerprint`. */
+  /** A raw body whose canonical form gave `response.fingerprint`. */
   verifiedRawBody?: string
 }
 
