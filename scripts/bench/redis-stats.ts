@@ -73,6 +73,9 @@ function scriptName (names: Map<string, string>, command: string, args: string[]
   return `other script on ${key.slice(0, key.indexOf(':') + 1) || key.slice(0, 20)}*`
 }
 
+/** What the periodic jobs' lease commands are counted as (store-scenarios.ts leaves them out). */
+export const jobLease = 'job lease'
+
 export interface MonitorSample {
   /** Commands clients sent (round trips, though auto-pipelining may share a packet), by command or script name. */
   sent: Counts
@@ -96,7 +99,10 @@ export async function monitorSample (url: string, redis: Redis, work: () => Prom
     const command = String(args[0]).toLowerCase()
     if (command === 'echo' && args[1] === marker) { ended(); return }
     if (benchCommands.has(command)) return
-    const name = command === 'evalsha' || command === 'eval' ? `${command}:${scriptName(names, command, args)}` : command
+    const script = command === 'evalsha' || command === 'eval'
+    const key = script ? (Number(args[2]) > 0 ? String(args[3]) : '') : String(args[1] ?? '')
+    // The periodic jobs take and renew their leases on a timer (src/jobs/periodic-job.ts): no request's cost.
+    const name = key.startsWith('job:') ? jobLease : script ? `${command}:${scriptName(names, command, args)}` : command
     const bucket = source.includes('lua') ? sample.inScripts : sample.sent
     bucket[name] = (bucket[name] ?? 0) + 1
   })

@@ -4,13 +4,13 @@ import { performance } from 'node:perf_hooks'
 import { createOrder, recordKey, resetStore, seedPeer, seedReplay, requestHeaders, orderBody, type Answer } from './fixture.js'
 import type { Target } from './load.js'
 import {
-  commandStats, fillRecords, memoryUsage, monitorSample, perRequest, subtract, total, usedMemory, type Counts
+  commandStats, fillRecords, jobLease, memoryUsage, monitorSample, perRequest, subtract, total, usedMemory, type Counts
 } from './redis-stats.js'
 import { alternate, summarize, type ScenarioContext, type TargetSummary } from './rounds.js'
 import { round } from './stats.js'
 
-/** Only the reservation sweeper sends these, on a timer: background work, not any request's cost. */
-const background = new Set(['smembers', 'zrangebyscore'])
+/** Only the periodic jobs (the reservation sweeper, the reconciler) send these, on a timer: no request's cost. */
+const background = new Set(['smembers', 'zrangebyscore', jobLease])
 
 export interface RedisCost {
   requests: number
