@@ -74,7 +74,8 @@ t.test('a payment after the reservation expired still records the sale from avai
   const { rzp, app } = await setup(t, { RESERVATION_TTL_SECONDS: '1' })
   rzp.setWebhookUrl(undefined)
   const orderId = await createOrder(app, 'pay-5')
-  await eventually(async () => (await order(app, orderId)).status === 'expired', 5000, 50)
+  // The sweeper marks the order expired, then returns its stock: wait for both steps.
+  await eventually(async () => (await order(app, orderId)).status === 'expired' && (await variant(app)).reserved === 0, 5000, 50)
   t.match(await variant(app), { available: 10, reserved: 0 })
   const checkout = await control(rzp, 'POST', `/_emulator/orders/${orderId}/pay`, { outcome: 'captured' })
   const verify = await app.inject({ method: 'POST', url: '/api/checkout/verify-payment', payload: checkout, headers: { ...shop, 'idempotency-key': 'verify-5' } })

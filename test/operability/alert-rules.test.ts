@@ -144,7 +144,9 @@ t.test('every series a rule or a panel names is exported once the service went t
   await pay(rzp, orderId, { outcome: 'captured', allowPaidOrder: true })
   // Oversold: an order whose reservation expired while the stock went to another.
   const late = (await app.inject(scarce('alerts-late'))).json().orderId
-  await eventually(async () => (await app.inject({ method: 'GET', url: `/api/orders/${late}`, headers: shop })).json().status === 'expired')
+  // The sweeper marks the order expired, then returns its stock: wait for both steps.
+  await eventually(async () => (await app.inject({ method: 'GET', url: `/api/orders/${late}`, headers: shop })).json().status === 'expired' &&
+    (await app.inject({ method: 'GET', url: '/api/admin/variants/scarce', headers: { authorization: 'Bearer admin-token-for-tests' } })).json().reserved === 0)
   t.equal((await app.inject(scarce('alerts-taker'))).statusCode, 201)
   await pay(rzp, late, { outcome: 'captured' })
   // Webhooks: a bad signature; a failed payment (card testing at a limit of one).
