@@ -1,9 +1,9 @@
 // create-order: server-side pricing, atomic reservation, compensation, expiry, sessions and notes (issue 4).
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { auditStream } from '../src/audit/audit-log.js'
 import { build, redisServer, type TestContext } from './helper.js'
-import { addFault, emulator, emulatorEnv, emulatorOrders, emulatorStats, eventually, listen, post } from './support/service.js'
+import { addFault, emulator, emulatorEnv, emulatorOrders, emulatorStats, listen, post } from './support/service.js'
+import { expiredAndSwept, expiredInAudit } from './support/money.js'
 
 const path = '/api/checkout/create-order'
 const admin = { authorization: 'Bearer admin-token-for-tests' }
@@ -111,22 +111,10 @@ async function reserveOne (app: FastifyInstance, key: string): Promise<string> {
   return response.json().orderId
 }
 
-/** The order ids of the `order_expired` audit entries, one per expiry the sweepers performed. */
-async function expiredInAudit (app: FastifyInstance): Promise<string[]> {
-  const entries = await app.store.command('xrange', [auditStream, '-', '+']) as Array<[string, string[]]>
-  const expired: string[] = []
-  for (const [, fields] of entries) {
-    const entry = new Map<string, string>()
-    for (let i = 0; i < fields.length; i += 2) entry.set(fields[i], fields[i + 1])
-    if (entry.get('type') === 'order_expired') expired.push(entry.get('orderId') ?? '')
-  }
-  return expired
-}
-
 /** Waits, with a deadline far beyond the reservation TTL, until every order is expired. */
 async function expireAll (app: FastifyInstance, orders: string[]): Promise<void> {
   for (const orderId of orders) {
-    await eventually(async () => (await app.inject({ method: 'GET', url: `/api/orders/${orderId}`, headers: shop })).json().status === 'expired', 30_000, 50)
+    await expiredAndSwept(app, orderId, 30_000)
   }
 }
 

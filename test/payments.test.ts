@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto'
 import { auditStream } from '../src/audit/audit-log.js'
 import type { FastifyInstance } from 'fastify'
 import { control, eventually, post } from './support/service.js'
-import { moneySetup as setup, order, shop, variant, createOrder as createOrderOf } from './support/money.js'
+import { moneySetup as setup, expiredAndSwept, order, shop, variant, createOrder as createOrderOf } from './support/money.js'
 
 /** Two units of `item` at 1000 paise, out of 10. */
 async function createOrder (app: FastifyInstance, key: string, quantity = 2): Promise<string> {
@@ -74,8 +74,7 @@ t.test('a payment after the reservation expired still records the sale from avai
   const { rzp, app } = await setup(t, { RESERVATION_TTL_SECONDS: '1' })
   rzp.setWebhookUrl(undefined)
   const orderId = await createOrder(app, 'pay-5')
-  // The sweeper marks the order expired, then returns its stock: wait for both steps.
-  await eventually(async () => (await order(app, orderId)).status === 'expired' && (await variant(app)).reserved === 0, 5000, 50)
+  await expiredAndSwept(app, orderId, 5000)
   t.match(await variant(app), { available: 10, reserved: 0 })
   const checkout = await control(rzp, 'POST', `/_emulator/orders/${orderId}/pay`, { outcome: 'captured' })
   const verify = await app.inject({ method: 'POST', url: '/api/checkout/verify-payment', payload: checkout, headers: { ...shop, 'idempotency-key': 'verify-5' } })

@@ -8,7 +8,7 @@ import { idempotencyKeys, scopeHash } from '../../src/idempotency/keys.js'
 import { RazorpayGateway } from '../../src/razorpay/gateway.js'
 import { addFault, emulatorStats, eventually } from '../support/service.js'
 import {
-  createOrderRequest, itemPrice, moneySetup, order, orderEvents, pay, stockHolds, variant
+  createOrderRequest, expiredAndSwept, itemPrice, moneySetup, order, orderEvents, pay, stockHolds, variant
 } from '../support/money.js'
 
 const route = '/api/checkout/create-order'
@@ -125,7 +125,7 @@ t.test('the same body without a key repeated after the fallback TTL makes a seco
   t.match(await variant(app), { available: 6, reserved: 4 }, 'and its own reservation')
 
   await pay(rzp, second.json().orderId, { outcome: 'captured' })
-  await eventually(async () => (await order(app, first.json().orderId)).status === 'expired', 10_000, 100)
+  await expiredAndSwept(app, first.json().orderId)
   t.equal((await order(app, second.json().orderId)).status, 'paid')
   t.match(await variant(app), { available: 8, reserved: 0, sold: 2 })
   t.ok(await stockHolds(app, 10), 'available + reserved + sold = stock')

@@ -2,9 +2,9 @@
 // the stock cannot cover, a captured amount that differs from the order. An order stays payable after a failed
 // attempt, and a cancelled one gives its stock back at once.
 import t from 'tap'
-import { emulatorStats, eventually } from '../support/service.js'
+import { emulatorStats } from '../support/service.js'
 import {
-  createOrder, createOrderRequest, emulatorRefunds, moneySetup, order, orderEvents, pay, setStock, shop, stockHolds,
+  createOrder, createOrderRequest, emulatorRefunds, expiredAndSwept, moneySetup, order, orderEvents, pay, setStock, shop, stockHolds,
   variant, verifyRequest
 } from '../support/money.js'
 
@@ -29,7 +29,7 @@ t.test('a second captured payment on a paid order is refunded once; the order ke
 t.test('a capture on an expired order with no stock left is refunded, never oversold silently', async t => {
   const { rzp, app } = await moneySetup(t, { RESERVATION_TTL_SECONDS: '1' }, 2)
   const late = await createOrder(app, 'late-1', 2)
-  await eventually(async () => (await order(app, late)).status === 'expired', 10_000, 50)
+  await expiredAndSwept(app, late)
   const other = await createOrder(app, 'other-buyer', 2)
   await pay(rzp, other, { outcome: 'captured' })
   const checkout = await pay(rzp, late, { outcome: 'captured', webhooks: { duplicate: true } })

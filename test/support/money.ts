@@ -5,11 +5,12 @@ import { createHmac } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { request } from 'undici'
 import type { RunningEmulator } from '../../src/emulator/index.js'
+import { auditStream } from '../../src/audit/audit-log.js'
 import { orderEventStream } from '../../src/orders/order-events.js'
 import { basicAuth } from '../emulator/helpers.js'
 import { build, redisServer, type TestContext } from '../helper.js'
 import type { RedisServer } from './redis-server.js'
-import { control, emulator, emulatorEnv, listen, post, type HttpAnswer } from './service.js'
+import { control, emulator, emulatorEnv, eventually, listen, post, type HttpAnswer } from './service.js'
 
 export const admin = { authorization: 'Bearer admin-token-for-tests' }
 export const shop = { authorization: 'Bearer shop-token' }
@@ -67,6 +68,26 @@ export async function order (app: FastifyInstance, orderId: string): Promise<any
 
 export async function variant (app: FastifyInstance): Promise<any> {
   return (await app.inject({ method: 'GET', url: '/api/admin/variants/item', headers: admin })).json()
+}
+
+/** The order ids of the `order_expired` audit entries, one per expiry the sweepers (or create-order) performed. */
+export async function expiredInAudit (app: FastifyInstance): Promise<string[]> {
+  const entries = await app.store.command('xrange', [auditStream, '-', '+']) as Array<[string, string[]]>
+  const expired: string[] = []
+  for (const [, fields] of entries) {
+    const entry = new Map<string, string>()
+    for (let i = 0; i < fields.length; i += 2) entry.set(fields[i], fields[i + 1])
+    if (entry.get('type') === 'order_expired') expired.push(entry.get('orderId') ?? '')
+  }
+  return expired
+}
+
+/**
+ * Waits until an order's expiry is complete. The sweeper marks the order expired, then returns the stock, then
+ * audits; the status alone can be read between those steps.
+ */
+export async function expiredAndSwept (app: FastifyInstance, orderId: string, timeoutMs = 10_000): Promise<void> {
+  await eventually(async () => (await order(app, orderId)).status === 'expired' && (await expiredInAudit(app)).includes(orderId), timeoutMs, 50)
 }
 
 /** available + reserved + sold = stock, and nothing negative. */
