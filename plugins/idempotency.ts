@@ -14,7 +14,7 @@ import { requestFingerprint } from '../src/idempotency/fingerprint.js'
 import { Execution, type ExecutionEvents } from '../src/idempotency/execution.js'
 import { IdempotencyStore, lockValue, type AcquireResult, type Lease } from '../src/idempotency/idempotency-store.js'
 import {
-  derivedKey, idempotencyKeys, isValidIdempotencyKey, preferredWaitSeconds, scopeHash, type IdempotencyKeys
+  derivedKey, idempotencyKeys, isValidIdempotencyKey, preferredWaitSeconds, scopeHash, scopeText, type IdempotencyKeys
 } from '../src/idempotency/keys.js'
 import type { StoredResponse } from '../src/idempotency/record.js'
 import { waitForCompletion } from '../src/idempotency/wait.js'
@@ -159,13 +159,12 @@ async function idempotencyPlugin (fastify: FastifyInstance): Promise<void> {
 
   /** Keeps a completed record in the local cache until just before it expires in the store, with the raw body it matched. */
   function remember (request: FastifyRequest, key: string, response: StoredResponse): void {
-    if (!cache.enabled) return
     cache.set(cacheKey(request, key), response, response.createdAt + response.ttlSeconds * 1000 - 1000, verifiable(request.rawJsonBody))
   }
 
-  /** What scopeHash hashes, unhashed: the local cache needs no bounded Redis key, and a replay from it no SHA-256. */
+  /** The scope unhashed: the local cache needs no bounded Redis key, and a replay from it no SHA-256. */
   function cacheKey (request: FastifyRequest, key: string): string {
-    return `${request.clientId}\n${request.method}\n${request.routeOptions.url ?? request.url}\n${key}`
+    return scopeText(request.clientId, request.method, request.routeOptions.url ?? request.url, key)
   }
 
   /** The seconds a caller asked to wait (Prefer: wait=N), capped; undefined when it did not ask. */

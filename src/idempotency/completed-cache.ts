@@ -39,11 +39,6 @@ export class CompletedCache {
     }
   }
 
-  /** False when configured with no entries: nothing is ever kept. */
-  get enabled (): boolean {
-    return this.#maxEntries > 0
-  }
-
   get size (): number {
     return this.#entries.size
   }

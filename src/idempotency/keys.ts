@@ -15,9 +15,13 @@ export interface IdempotencyKeys {
   readonly channel: string
 }
 
-/** Newlines cannot occur in any part (keys are printable ASCII, client ids and routes have none). */
+/** Whose key it is, unhashed. Newlines cannot occur in any part (keys are printable ASCII, client ids and routes have none). */
+export function scopeText (clientId: string, method: string, route: string, key: string): string {
+  return `${clientId}\n${method}\n${route}\n${key}`
+}
+
 export function scopeHash (clientId: string, method: string, route: string, key: string): string {
-  return hash('sha256', `${clientId}\n${method}\n${route}\n${key}`, 'hex').slice(0, 32)
+  return hash('sha256', scopeText(clientId, method, route, key), 'hex').slice(0, 32)
 }
 
 export function idempotencyKeys (hash: string): IdempotencyKeys {

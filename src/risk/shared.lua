@@ -28,6 +28,17 @@ local function window_add (key, now, bucket_ms, value)
   end
 end
 
+-- Takes a count back out of the bucket window_add put it in (the same `now`); a bucket already gone has nothing left.
+local function window_take (key, now, bucket_ms, value)
+  local bucket = tostring(math.floor(now / bucket_ms))
+  local current = tonumber(redis.call('HGET', key, bucket) or '0')
+  if current <= value then
+    redis.call('HDEL', key, bucket)
+  else
+    redis.call('HINCRBY', key, bucket, -value)
+  end
+end
+
 -- The first five characters of a subject's list entry ('allow' or 'deny|'), or nil when it is on no list.
 local function list_entry (lists_key, field)
   if field == '' then return nil end

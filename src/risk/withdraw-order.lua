@@ -12,22 +12,11 @@ local now = tonumber(ARGV[1])
 local amount = tonumber(ARGV[2])
 local second, minute = 1000, 60000
 
--- The count goes back into the bucket it was added to; a bucket already gone has nothing left to take back.
-local function window_take (key, bucket_ms, value)
-  local bucket = tostring(math.floor(now / bucket_ms))
-  local current = tonumber(redis.call('HGET', key, bucket) or '0')
-  if current <= value then
-    redis.call('HDEL', key, bucket)
-  else
-    redis.call('HINCRBY', key, bucket, -value)
-  end
-end
-
-window_take(KEYS[2], second, 1)
-window_take(KEYS[4], minute, amount)
+window_take(KEYS[2], now, second, 1)
+window_take(KEYS[4], now, minute, amount)
 if ARGV[4] == '1' then
-  window_take(KEYS[3], second, 1)
-  window_take(KEYS[5], minute, amount)
+  window_take(KEYS[3], now, second, 1)
+  window_take(KEYS[5], now, minute, amount)
 end
 redis.call('ZREM', KEYS[6], ARGV[3])
 redis.call('ZREM', KEYS[7], ARGV[3])
